@@ -1,0 +1,55 @@
+"""The covariance-matching objective shared by every solver.
+
+All solvers work on rows ``U = X - centre`` (the centre is fixed, usually the real class mean) and
+measure a selection ``S`` of ``k`` rows, or weights ``w`` summing to ``k``, by
+
+    gap(w) = || (1/k) * sum_i w_i u_i u_i^T - C ||_F
+
+with ``C`` the target covariance. The map ``w -> sum_i w_i u_i u_i^T`` is linear, so in ``svec``
+coordinates (upper triangle, off-diagonals scaled by sqrt(2), ``d(d+1)/2`` entries) the objective is
+``|| A w / k - svec(C) ||_2``: a convex problem in ``w``. With a fixed centre the gap of a subset is at
+least its sample-covariance gap plus the mean shift, so matching also keeps the selected mean near the
+centre.
+"""
+
+import numpy as np
+
+
+def _upper_triangle(d):
+    rows, cols = np.triu_indices(d)
+    scale = np.where(rows == cols, 1.0, np.sqrt(2.0))
+    return rows, cols, scale
+
+
+def svec(matrix):
+    """Symmetric matrix -> vector with the same Euclidean norm as the Frobenius norm."""
+    rows, cols, scale = _upper_triangle(matrix.shape[0])
+    return matrix[rows, cols] * scale
+
+
+def svec_columns(U):
+    """The ``(d(d+1)/2, n)`` matrix whose column ``i`` is ``svec(u_i u_i^T)``."""
+    rows, cols, scale = _upper_triangle(U.shape[1])
+    return (U[:, rows] * U[:, cols] * scale).T
+
+
+def covariance_gap(U, target, weights):
+    """Frobenius gap between the weighted second moment of ``U`` and ``target``.
+
+    Parameters
+    ----------
+    U : ndarray of shape (n_rows, d)
+        Rows minus the fixed centre.
+    target : ndarray of shape (d, d)
+        Target covariance.
+    weights : ndarray of shape (n_rows,)
+        Non-negative weights; their sum ``k`` normalises the second moment. An
+        indicator vector measures a subset.
+
+    Returns
+    -------
+    gap : float
+    """
+    k = weights.sum()
+    second_moment = (U * weights[:, None]).T @ U / k
+    return float(np.linalg.norm(second_moment - target))
