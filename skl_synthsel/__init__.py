@@ -6,6 +6,7 @@ scikit-learn model, or wrap a model in :class:`SyntheticAugmentedClassifier`.
 
 from imblearn.pipeline import Pipeline, make_pipeline
 
+from ._augmented import SyntheticAugmentedClassifier, SyntheticAugmentedRegressor
 from ._covariance_matching import CovarianceMatchingSelector
 from ._pool import ClassConditionalSampler
 
@@ -15,5 +16,7 @@ __all__ = [
     "ClassConditionalSampler",
     "CovarianceMatchingSelector",
     "Pipeline",
+    "SyntheticAugmentedClassifier",
+    "SyntheticAugmentedRegressor",
     "make_pipeline",
 ]

@@ -210,7 +210,12 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
             n_rows = self._n_rows_total(_num_rows(X))
             n_draw = (self.pool_size if isinstance(self.pool_size, Integral)
                       else max(int(np.ceil(self.pool_size * n_rows)), 1))
-            generator = clone(self.pool, safe=False).fit(X, y)
+            generator = clone(self.pool, safe=False)
+            if hasattr(generator, "get_params") and "task" in generator.get_params():
+                # A generator generates for the task the selector serves (integer targets
+                # are regression when the selector says so).
+                generator.set_params(task=self.task_)
+            generator.fit(X, y)
             drawn = generator.sample(n_draw)
             if not (isinstance(drawn, tuple) and len(drawn) == 2):
                 raise TypeError(
@@ -288,7 +293,7 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
             quotas = largest_remainder(self._n_rows_total(len(y)), self._class_counts)
         self.sampling_strategy_ = dict(zip(self.classes_.tolist(), quotas.tolist()))
         groups = []
-        for label, quota in zip(self.classes_, quotas):
+        for label, quota in zip(self.classes_.tolist(), quotas.tolist()):
             if quota == 0:
                 continue
             pool_rows = np.flatnonzero(y_pool == label)
@@ -298,7 +303,7 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
                     "label. Add rows of that class to the pool, or give it 0 rows with "
                     "n_select={class: n_rows}."
                 )
-            groups.append((label, np.flatnonzero(y == label), pool_rows, int(quota)))
+            groups.append((label, np.flatnonzero(y == label), pool_rows, quota))
         return groups
 
     def _run_groups(self, groups, real, pool, random_state):
