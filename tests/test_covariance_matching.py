@@ -16,7 +16,7 @@ def test_exact_per_class_quotas_and_unique_indices(classification_data, method):
     selector = CovarianceMatchingSelector((X_pool, y_pool), n_select=2.0, method=method,
                                           random_state=0)
     X_res, y_res = selector.fit_resample(X, y)
-    # 60 real rows in proportions 30/18/12 (make_classification weights) -> 120 synthetic rows.
+    # Two synthetic rows per real row of each class.
     real_counts = Counter(y.tolist())
     expected = {label: 2 * count for label, count in real_counts.items()}
     assert selector.sampling_strategy_ == expected
