@@ -12,7 +12,7 @@ from sklearn.base import (
 from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted, has_fit_parameter
+from sklearn.utils.validation import _num_samples, check_is_fitted, has_fit_parameter
 
 
 def _estimator_has(method):
@@ -60,12 +60,11 @@ class _BaseSyntheticAugmented(MetaEstimatorMixin, BaseEstimator):
         self.selector_ = clone(self.selector)
         if "task" in self.selector_.get_params():
             self.selector_.set_params(task=self._task, include_real=True)
+        self.selector_.fit(X, y)
         if self.weighting == "selected":
-            self.selector_.fit(X, y)
             rows = self.selector_.selected_indices_
             synthetic_weight = np.ones(len(rows))
         else:
-            self.selector_.fit(X, y)
             if not hasattr(self.selector_, "weights_"):
                 raise ValueError(
                     f"weighting='relaxed' needs a selector with relaxed weights (weights_), "
@@ -85,11 +84,19 @@ class _BaseSyntheticAugmented(MetaEstimatorMixin, BaseEstimator):
                     "sample_weight or weighting='relaxed' needs; use weighting='selected' "
                     "without sample_weight, or another estimator."
                 )
-            real_weight = (np.ones(_n_rows(X)) if sample_weight is None
+            n_real = _num_samples(X)
+            real_weight = (np.ones(n_real) if sample_weight is None
                            else np.asarray(sample_weight, dtype=float))
-            if real_weight.shape != (_n_rows(X),):
+            if real_weight.shape != (n_real,):
                 raise ValueError(
-                    f"sample_weight has shape {real_weight.shape}; expected ({_n_rows(X)},)."
+                    f"sample_weight has shape {real_weight.shape}; expected ({n_real},)."
+                )
+            if np.any(real_weight < 0):
+                raise ValueError("sample_weight must be non-negative.")
+            if real_weight.sum() <= 0:
+                raise ValueError(
+                    "sample_weight of the real rows sums to zero: give some real row a "
+                    "positive weight."
                 )
             fit_params["sample_weight"] = np.concatenate([real_weight, synthetic_weight])
         self.estimator_ = clone(self.estimator).fit(X_aug, y_aug, **fit_params)
@@ -234,6 +241,3 @@ class SyntheticAugmentedRegressor(RegressorMixin, _BaseSyntheticAugmented):
 
     _task = "regression"
 
-
-def _n_rows(X):
-    return X.shape[0] if hasattr(X, "shape") else len(X)

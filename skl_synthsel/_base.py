@@ -10,8 +10,8 @@ from imblearn.utils import check_target_type
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, _fit_context, clone
 from sklearn.utils import check_array, check_random_state, column_or_1d
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
 
 from ._feature_space import FeatureSpace
 from ._output import stack_one_vs_all, stack_rows
@@ -136,7 +136,7 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
 
         regression = self.task_ == "regression"
         self.feature_space_ = FeatureSpace(
-            self.feature_map, True, self.n_components, self.random_state
+            self.feature_map, self.n_components, self.random_state
         ).fit(X_checked, y_labels if regression else None)
         real = self.feature_space_.transform(X_checked, y_labels if regression else None,
                                              input_name="X")
@@ -183,6 +183,7 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
             )
         self._one_vs_all = False
         if self.task_ == "classification":
+            check_classification_targets(y)  # task="classification" with a continuous y
             y, self._one_vs_all = check_target_type(y, indicate_one_vs_all=True)
         checked = self.feature_map is None
         # C order: statistics computed from F- and C-ordered copies differ in the last bits.
@@ -207,7 +208,7 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
     def _draw_pool(self, X, y):
         """The pool's raw rows: given arrays, or rows drawn from a generator fit on (X, y)."""
         if is_generator(self.pool):
-            n_rows = self._n_rows_total(_num_rows(X))
+            n_rows = self._n_rows_total(_num_samples(X))
             n_draw = (self.pool_size if isinstance(self.pool_size, Integral)
                       else max(int(np.ceil(self.pool_size * n_rows)), 1))
             generator = clone(self.pool, safe=False)
@@ -405,6 +406,3 @@ def _like_real_container(X, X_pool):
         return pd.DataFrame(np.asarray(X_pool), columns=X.columns)
     return X_pool
 
-
-def _num_rows(X):
-    return X.shape[0] if hasattr(X, "shape") else len(X)

@@ -15,10 +15,10 @@ class FeatureSpace:
     between features and target then has the wrong covariance and is not matched.
     """
 
-    def __init__(self, feature_map, standardize, n_components, random_state):
+    def __init__(self, feature_map, n_components, random_state):
         steps = [clone(feature_map) if feature_map is not None else FunctionTransformer()]
-        if standardize:
-            steps.append(StandardScaler())
+        # Matching is not scale-invariant: every column counts alike after standardisation.
+        steps.append(StandardScaler())
         if n_components is not None:
             steps.append(PCA(n_components=n_components, random_state=random_state))
         self.transformer = make_pipeline(*steps)

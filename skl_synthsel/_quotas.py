@@ -30,7 +30,7 @@ def resolve_n_select(n_select, n_real):
     n_rows = int(round(n_select * n_real))
     if n_rows < 1:
         raise ValueError(
-            f"n_select={n_select} synthetic rows per real row gives no row for {n_real} real "
-            "rows; pass a larger ratio or an int number of rows."
+            f"n_select={n_select} synthetic rows per real row gives no row for "
+            f"n_samples={n_real} real rows; pass a larger ratio or an int number of rows."
         )
     return n_rows
