@@ -81,3 +81,11 @@ def test_registry_names_every_public_selector():
 
     public = {name for name in skl_synthsel.__all__ if name.endswith("Selector")}
     assert public == {cls.__name__ for cls in SELECTORS.values()}
+
+
+@pytest.mark.parametrize("selector", SELECTORS.values(), ids=lambda cls: cls.__name__)
+def test_shared_docstrings_are_filled_in(selector):
+    for placeholder in ("{pool}", "{n_select}", "{selector_tail}", "{selector_attributes}"):
+        assert placeholder not in selector.__doc__
+    for parameter in ("n_select", "feature_map", "random_state", "selected_indices_"):
+        assert f"{parameter} :" in selector.__doc__
