@@ -1,4 +1,4 @@
-"""Meta-estimators: fit any estimator on the real rows plus selected (or weighted) synthetic rows."""
+"""Meta-estimators: fit any estimator on real rows plus selected (or weighted) synthetic rows."""
 
 import numpy as np
 from sklearn.base import (

@@ -272,6 +272,7 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
                 f"The pool has rows of classes {unknown.tolist()} that y does not have; "
                 "they are never selected.",
                 UserWarning,
+                stacklevel=3,
             )
         return X_values, y_pool
 
@@ -292,9 +293,9 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
                 )
         else:
             quotas = largest_remainder(self._n_rows_total(len(y)), self._class_counts)
-        self.sampling_strategy_ = dict(zip(self.classes_.tolist(), quotas.tolist()))
+        self.sampling_strategy_ = dict(zip(self.classes_.tolist(), quotas.tolist(), strict=True))
         groups = []
-        for label, quota in zip(self.classes_.tolist(), quotas.tolist()):
+        for label, quota in zip(self.classes_.tolist(), quotas.tolist(), strict=True):
             if quota == 0:
                 continue
             pool_rows = np.flatnonzero(y_pool == label)

@@ -161,7 +161,7 @@ class ClassConditionalSampler(BaseEstimator):
         counts = largest_remainder(int(n_samples), self.class_prior_)
         parts = [
             (_draw(estimator, count, rng.randint(2**31 - 1)), np.full(count, label))
-            for estimator, label, count in zip(self.estimators_, self.classes_, counts)
+            for estimator, label, count in zip(self.estimators_, self.classes_, counts, strict=True)
             if count > 0
         ]
         return np.concatenate([rows for rows, _ in parts]), np.concatenate(

@@ -66,7 +66,7 @@ def test_inputs_are_never_mutated(frames):
     X_df, y_s, pool_df, pool_y = frames
     copies = [X_df.copy(), y_s.copy(), pool_df.copy(), pool_y.copy()]
     CovarianceMatchingSelector((pool_df, pool_y), random_state=0).fit_resample(X_df, y_s)
-    for before, after in zip(copies, [X_df, y_s, pool_df, pool_y]):
+    for before, after in zip(copies, [X_df, y_s, pool_df, pool_y], strict=True):
         assert before.equals(after)
 
 

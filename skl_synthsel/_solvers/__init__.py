@@ -1,16 +1,39 @@
 """Optimisation behind the selectors. Solvers take arrays and know nothing about estimators."""
 
+from ._capped_simplex import project_capped_simplex, smallest_k_vertex
+from ._certificate import Certificate, certify
+from ._fast_relaxed import RelaxedSolution, solve_relaxed_fast
+from ._first_order import accelerated_projected_gradient
 from ._greedy import greedy_covariance_matching
+from ._interior_point import solve_relaxed_interior_point
+from ._mixture import mixture_gap, mixture_problem
 from ._objective import covariance_gap, svec, svec_columns
-from ._relaxed import SolverFailedError, solve_relaxed_cvxpy
+from ._relaxed import (
+    SolverFailedError,
+    resolve_relaxed_solver,
+    solve_relaxed,
+    solve_relaxed_cvxpy,
+)
 from ._rounding import round_relaxed_weights
 
 __all__ = [
+    "Certificate",
+    "RelaxedSolution",
     "SolverFailedError",
+    "accelerated_projected_gradient",
+    "certify",
     "covariance_gap",
     "greedy_covariance_matching",
+    "mixture_gap",
+    "mixture_problem",
+    "project_capped_simplex",
+    "resolve_relaxed_solver",
     "round_relaxed_weights",
+    "smallest_k_vertex",
+    "solve_relaxed",
     "solve_relaxed_cvxpy",
+    "solve_relaxed_fast",
+    "solve_relaxed_interior_point",
     "svec",
     "svec_columns",
 ]

@@ -7,9 +7,9 @@ measure a selection ``S`` of ``k`` rows, or weights ``w`` summing to ``k``, by
 
 with ``C`` the target covariance. The map ``w -> sum_i w_i u_i u_i^T`` is linear, so in ``svec``
 coordinates (upper triangle, off-diagonals scaled by sqrt(2), ``d(d+1)/2`` entries) the objective is
-``|| A w / k - svec(C) ||_2``: a convex problem in ``w``. With a fixed centre the gap of a subset is at
-least its sample-covariance gap plus the mean shift, so matching also keeps the selected mean near the
-centre.
+``|| A w / k - svec(C) ||_2``: a convex problem in ``w``. With a fixed centre the second moment of
+a subset is its sample covariance plus the outer product of its mean shift, so matching also keeps
+the selected mean near the centre.
 """
 
 import numpy as np

@@ -1,16 +1,39 @@
-"""The relaxed covariance-matching problem solved with cvxpy over the whole pool."""
+"""The relaxed covariance-matching problem: cvxpy over the whole pool, and the solver dispatch.
+
+``solver="auto"`` picks cvxpy with Clarabel for small problems and the large-pool solver
+(:func:`solve_relaxed_fast`) once ``n_rows * p^2`` (``p = d(d+1)/2``), the cost of one
+Clarabel iteration on the linear-map form, reaches :data:`AUTO_FAST_COST`: on one core
+Clarabel then takes about half a second or more, and its time grows linearly with the rows
+(14 s at 10,000 rows in 20 dimensions, no answer in 120 s at 100,000), while the fast solver's
+time is dominated by a few hundred ``O(n_rows d^2)`` passes.
+"""
+
+import inspect
 
 import cvxpy as cp
 import numpy as np
 
+from ._capped_simplex import project_capped_simplex
+from ._certificate import certify
+from ._fast_relaxed import solve_relaxed_fast
 from ._objective import svec, svec_columns
+
+#: ``n_rows * (d(d+1)/2)^2`` from which ``solver="auto"`` uses the fast solver.
+AUTO_FAST_COST = 1e7
+
+#: Keyword arguments ``solver_options`` may pass to the fast solver.
+FAST_SOLVER_OPTIONS = tuple(
+    name for name, parameter in inspect.signature(solve_relaxed_fast).parameters.items()
+    if parameter.kind is inspect.Parameter.KEYWORD_ONLY and name != "normaliser"
+)
 
 
 class SolverFailedError(RuntimeError):
     """Raised when a solver returns no usable solution."""
 
 
-def solve_relaxed_cvxpy(U, target, k, *, solver="CLARABEL", solver_options=None):
+def solve_relaxed_cvxpy(U, target, k, *, solver="CLARABEL", solver_options=None,
+                        normaliser=None):
     """Minimise ``||sum_i w_i u_i u_i^T / k - target||_F`` over ``w in [0, 1]^n``, ``sum w = k``.
 
     The problem is stated through the linear map ``A w`` with ``d(d+1)/2`` rows, never an ``n x n``
@@ -28,11 +51,15 @@ def solve_relaxed_cvxpy(U, target, k, *, solver="CLARABEL", solver_options=None)
         Name of an installed cvxpy solver.
     solver_options : dict or None
         Keyword arguments passed to ``cvxpy.Problem.solve``.
+    normaliser : float or None
+        ``n``, dividing the weighted scatter; ``None`` means ``k`` (another value, with a
+        shifted target, gives the mixture variant).
 
     Returns
     -------
     weights : ndarray of shape (n_rows,)
-        Relaxed weights, clipped to ``[0, 1]``.
+        Relaxed weights, projected onto ``{0 <= w <= 1, sum w = k}`` (the solver's answer is
+        feasible only to its tolerance).
     lower_bound : float
         The relaxed optimum: no subset of ``k`` rows has a smaller gap.
 
@@ -42,10 +69,11 @@ def solve_relaxed_cvxpy(U, target, k, *, solver="CLARABEL", solver_options=None)
         If the solver raises or ends without an optimal status.
     """
     n_rows = U.shape[0]
+    normaliser = float(k if normaliser is None else normaliser)
     lifted = svec_columns(U)
     weights = cp.Variable(n_rows)
     # Scale by k so the residual is in the units of the target covariance.
-    residual = lifted @ weights / k - svec(target)
+    residual = lifted @ weights / normaliser - svec(target)
     problem = cp.Problem(
         cp.Minimize(cp.norm(residual, 2)),
         [weights >= 0, weights <= 1, cp.sum(weights) == k],
@@ -58,4 +86,99 @@ def solve_relaxed_cvxpy(U, target, k, *, solver="CLARABEL", solver_options=None)
         raise SolverFailedError(
             f"cvxpy solver {solver} ended with status {problem.status!r}"
         )
-    return np.clip(weights.value, 0.0, 1.0), float(problem.value)
+    projected, _ = project_capped_simplex(np.clip(weights.value, 0.0, 1.0), k)
+    return projected, float(problem.value)
+
+
+def resolve_relaxed_solver(solver, n_rows, d):
+    """The solver that ``solver`` names for a pool of ``n_rows`` rows in ``d`` dimensions.
+
+    Parameters
+    ----------
+    solver : str
+        ``"auto"``, ``"fast"`` or an installed cvxpy solver's name (any case).
+    n_rows, d : int
+        The pool's shape.
+
+    Returns
+    -------
+    name : str
+        ``"fast"`` or the cvxpy solver's name as cvxpy spells it.
+
+    Raises
+    ------
+    ValueError
+        If ``solver`` names neither.
+    """
+    if solver.lower() == "auto":
+        p = d * (d + 1) // 2
+        return "fast" if n_rows * p * p >= AUTO_FAST_COST else "CLARABEL"
+    if solver.lower() == "fast":
+        return "fast"
+    by_upper_name = {name.upper(): name for name in cp.installed_solvers()}
+    name = by_upper_name.get(solver.upper())
+    if name is None:
+        raise ValueError(
+            f"Unknown solver {solver!r}: use 'auto', 'fast' or one of the installed cvxpy "
+            f"solvers {sorted(by_upper_name.values())}."
+        )
+    return name
+
+
+def solve_relaxed(U, target, k, *, solver="auto", solver_options=None, normaliser=None):
+    """Solve the relaxed problem with the named solver and certify the answer.
+
+    Parameters
+    ----------
+    U : ndarray of shape (n_rows, d)
+        Candidate rows minus the fixed centre.
+    target : ndarray of shape (d, d)
+        Target covariance.
+    k : int
+        Number of rows to select.
+    solver : str, default="auto"
+        See :func:`resolve_relaxed_solver`.
+    solver_options : dict or None
+        For cvxpy, keyword arguments of ``cvxpy.Problem.solve``; for ``"fast"``, keyword
+        arguments of :func:`solve_relaxed_fast` (:data:`FAST_SOLVER_OPTIONS`).
+    normaliser : float or None
+        ``n``, dividing the weighted scatter; ``None`` means ``k``.
+
+    Returns
+    -------
+    weights : ndarray of shape (n_rows,)
+        Feasible relaxed weights.
+    certificate : Certificate
+        Their Frank-Wolfe certificate over the whole pool: the same check for every solver.
+    solver : str
+        The solver used.
+
+    Raises
+    ------
+    SolverFailedError
+        If the solver fails, or the fast solver cannot certify a gap within 1e-4 of its
+        objective or 1e-6 of the target's norm (it always returns its best weights, however
+        far from optimal).
+    """
+    n_rows, d = U.shape
+    name = resolve_relaxed_solver(solver, n_rows, d)
+    options = dict(solver_options or {})
+    if name != "fast":
+        weights, _ = solve_relaxed_cvxpy(U, target, k, solver=name, solver_options=options,
+                                         normaliser=normaliser)
+        return weights, certify(U, target, weights, normaliser=normaliser), name
+    unknown = sorted(set(options) - set(FAST_SOLVER_OPTIONS))
+    if unknown:
+        raise ValueError(
+            f"solver_options {unknown} are not options of the fast solver; it takes "
+            f"{list(FAST_SOLVER_OPTIONS)}. Name a cvxpy solver to pass cvxpy options."
+        )
+    solution = solve_relaxed_fast(U, target, k, normaliser=normaliser, **options)
+    if not solution.certificate.is_within(1e-4, 1e-6 * float(np.linalg.norm(target))):
+        raise SolverFailedError(
+            f"the fast solver stopped with a certified gap of "
+            f"{solution.certificate.duality_gap:.3g} on an objective of "
+            f"{solution.certificate.objective:.3g} after {solution.n_first_order_iter} "
+            "first-order iterations"
+        )
+    return solution.weights, solution.certificate, name

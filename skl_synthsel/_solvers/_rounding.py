@@ -1,6 +1,25 @@
-"""Rounding relaxed weights to a subset of exactly k rows: top-k, then swap repair."""
+"""Rounding relaxed weights to a subset of exactly k rows: a start, then swap repair.
+
+The start is the better (by the exact gap) of the top-k rows and a systematic rounding of the
+weights. Top-k is right when the relaxed optimum is nearly integral (a target out of reach: at
+most ``d(d+1)/2 + 1`` fractional weights). When the target is reachable the optimal face is
+large, the weights are nearly uniform and top-k is almost arbitrary; systematic rounding keeps
+every row with probability close to its weight, so the start's scatter is near the relaxed one.
+
+The swap repair is a local search on the exact subset objective. On large pools it runs on a
+candidate set of the rows whose removal or addition helps most, with their quadratic forms kept
+exact by rank-one updates, and refreshes that set with one chunked pass over the pool when the
+local search stalls (or after a number of swaps): a swap costs ``O(candidates * d)``, not
+``O(n_rows * d)``.
+"""
 
 import numpy as np
+
+from ._certificate import residual_matrix
+from ._chunked import quadratic_forms
+
+# Candidate rows kept between refreshes, on both sides together.
+_CANDIDATE_ROWS = 16384
 
 
 def _top_k(scores, k):
@@ -8,14 +27,45 @@ def _top_k(scores, k):
     return np.argsort(-scores, kind="stable")[:k]
 
 
-def round_relaxed_weights(U, target, weights, k, *, n_candidates=512, max_swaps=None):
+def _systematic(weights, k):
+    """Rows where the running sum of the weights crosses ``j + 1/2``: exactly k of them."""
+    cumulative = np.floor(np.cumsum(weights) + 0.5)
+    picks = np.diff(cumulative, prepend=0.0)
+    rows = np.flatnonzero(picks > 0)
+    if rows.size != k or np.any(picks > 1):
+        return None
+    # In the documented order: by decreasing weight, ties by row.
+    return rows[np.argsort(-weights[rows], kind="stable")]
+
+
+def _start(U, target, weights, k, normaliser, chunk_rows):
+    """The better of top-k and systematic rounding (for feasible weights) by the exact gap."""
+    top = _top_k(weights, k)
+    feasible = (weights.min() >= 0 and weights.max() <= 1
+                and abs(weights.sum() - k) <= 1e-6 * max(k, 1))
+    systematic = _systematic(weights, k) if feasible and k < weights.size else None
+    if systematic is None:
+        return top
+    best, best_gap = None, np.inf
+    for rows in (top, systematic):
+        indicator = np.zeros(weights.size)
+        indicator[rows] = 1.0
+        gap = np.sum(residual_matrix(U, target, indicator, normaliser, chunk_rows=chunk_rows)**2)
+        if gap < best_gap:
+            best, best_gap = rows, gap
+    return best
+
+
+def round_relaxed_weights(U, target, weights, k, *, n_candidates=512, max_swaps=None,
+                          normaliser=None, chunk_rows=None):
     """Choose ``k`` rows from relaxed weights, then improve them by pairwise swaps.
 
-    Plain top-k fails when the target is reachable: the optimal face is large and an interior
-    point solver returns nearly uniform weights, so the top-k rows are almost arbitrary. The
-    swap repair is a local search on the exact subset objective: at each step it evaluates every
-    pair among the ``n_candidates`` rows whose removal helps most and the ``n_candidates`` rows
-    whose addition helps most, and makes the best improving swap.
+    Plain top-k fails when the target is reachable: the optimal face is large and the relaxed
+    weights are nearly uniform, so the top-k rows are almost arbitrary. The start is therefore
+    the better of top-k and a systematic rounding of the weights. The swap repair is a local
+    search on the exact subset objective: at each step it evaluates every pair among the
+    ``n_candidates`` rows whose removal helps most and the ``n_candidates`` rows whose addition
+    helps most, and makes the best improving swap.
 
     Parameters
     ----------
@@ -24,13 +74,19 @@ def round_relaxed_weights(U, target, weights, k, *, n_candidates=512, max_swaps=
     target : ndarray of shape (d, d)
         Target covariance.
     weights : ndarray of shape (n_rows,)
-        Relaxed weights (any scores: larger is kept first).
+        Relaxed weights (any scores: larger is kept first; systematic rounding is tried only
+        for weights in ``[0, 1]`` summing to ``k``).
     k : int
         Number of rows to choose.
     n_candidates : int, default=512
         Rows considered on each side of a swap.
     max_swaps : int or None
         Limit on the number of swaps; ``None`` means ``10 * k``.
+    normaliser : float or None
+        ``n``, dividing the scatter of the chosen rows; ``None`` means ``k``. With a shifted
+        target it rounds the mixture variant (see :func:`mixture_problem`).
+    chunk_rows : int or None
+        Rows per chunk of the passes over the pool.
 
     Returns
     -------
@@ -41,43 +97,89 @@ def round_relaxed_weights(U, target, weights, k, *, n_candidates=512, max_swaps=
         The number of swaps made.
     """
     n_rows = U.shape[0]
-    selected = _top_k(weights, k)
+    normaliser = float(k if normaliser is None else normaliser)
+    selected = _start(U, target, weights, k, normaliser, chunk_rows)
     if k == n_rows:
         return selected, 0
     max_swaps = 10 * k if max_swaps is None else max_swaps
     in_subset = np.zeros(n_rows, dtype=bool)
     in_subset[selected] = True
-
-    residual = U[selected].T @ U[selected] / k - target
-    # quad[i] = u_i' R u_i; fourth[i] = ||u_i||^4 = ||svec(u_i u_i')||^2.
-    quad = np.einsum("ij,ij->i", U @ residual, U)
-    fourth = np.einsum("ij,ij->i", U, U) ** 2
-    # Removing i changes ||R||^2 by -2 quad_i/k + fourth_i/k^2; adding j by +2 quad_j/k + fourth_j/k^2;
-    # swapping both adds the cross term -2 (u_i . u_j)^2 / k^2.
-    scale = float(np.sum(target**2)) + 1.0
+    position = np.full(n_rows, -1, dtype=np.intp)
+    position[selected] = np.arange(k)
+    indicator = in_subset.astype(float)
+    residual = residual_matrix(U, target, indicator, normaliser, chunk_rows=chunk_rows)
+    fourth = np.einsum("ij,ij->i", U, U) ** 2  # ||u_i||^4 = ||svec(u_i u_i')||^2
+    search = _SwapSearch(U, fourth, normaliser, n_candidates,
+                         threshold=-1e-13 * (float(np.sum(target**2)) + 1.0))
+    every_row = n_rows <= _CANDIDATE_ROWS
     n_swaps = 0
-    for n_swaps in range(max_swaps + 1):
-        if n_swaps == max_swaps:
+    while n_swaps < max_swaps:
+        quad = quadratic_forms(U, residual, chunk_rows=chunk_rows)
+        rows = np.arange(n_rows) if every_row else _candidate_rows(
+            quad, fourth, in_subset, normaliser, k)
+        # Refresh the candidates from the whole pool now and then; never when they are all rows.
+        budget = max_swaps - n_swaps if every_row else min(max_swaps - n_swaps, 256)
+        made, residual = search.run(rows, quad[rows], in_subset, residual, budget, selected,
+                                    position)
+        n_swaps += made
+        if made == 0 or every_row:
             break
-        removal_gain = np.where(in_subset, 2 * quad / k - fourth / k**2, -np.inf)
-        addition_cost = np.where(in_subset, np.inf, 2 * quad / k + fourth / k**2)
-        n_out = min(n_candidates, k)
-        n_in = min(n_candidates, n_rows - k)
-        leaving = np.argpartition(-removal_gain, n_out - 1)[:n_out]
-        entering = np.argpartition(addition_cost, n_in - 1)[:n_in]
-        cross = (U[leaving] @ U[entering].T) ** 2
-        change = (
-            addition_cost[entering][None, :]
-            - removal_gain[leaving][:, None]
-            - 2 * cross / k**2
-        )
-        best = np.unravel_index(np.argmin(change), change.shape)
-        if change[best] >= -1e-13 * scale:
-            break
-        out_row, in_row = leaving[best[0]], entering[best[1]]
-        in_subset[out_row], in_subset[in_row] = False, True
-        selected[selected == out_row] = in_row
-        u_out, u_in = U[out_row], U[in_row]
-        residual += (np.outer(u_in, u_in) - np.outer(u_out, u_out)) / k
-        quad += ((U @ u_in) ** 2 - (U @ u_out) ** 2) / k
     return selected, n_swaps
+
+
+def _candidate_rows(quad, fourth, in_subset, normaliser, k):
+    """The chosen rows whose removal helps most and the others whose addition helps most."""
+    half = _CANDIDATE_ROWS // 2
+    chosen, others = np.flatnonzero(in_subset), np.flatnonzero(~in_subset)
+    removal_gain = 2 * quad[chosen] / normaliser - fourth[chosen] / normaliser**2
+    addition_cost = 2 * quad[others] / normaliser + fourth[others] / normaliser**2
+    if chosen.size > half:
+        chosen = chosen[np.argpartition(-removal_gain, half - 1)[:half]]
+    if others.size > half:
+        others = others[np.argpartition(addition_cost, half - 1)[:half]]
+    return np.sort(np.concatenate([chosen, others]))
+
+
+class _SwapSearch:
+    """Best-improvement pairwise swaps among a set of candidate rows.
+
+    Removing row ``i`` changes ``||R||^2`` by ``-2 quad_i/n + fourth_i/n^2``; adding ``j`` by
+    ``+2 quad_j/n + fourth_j/n^2``; swapping both adds the cross term ``-2 (u_i . u_j)^2/n^2``.
+    """
+
+    def __init__(self, U, fourth, normaliser, n_candidates, threshold):
+        self.U, self.fourth, self.normaliser = U, fourth, normaliser
+        self.n_candidates, self.threshold = n_candidates, threshold
+
+    def run(self, rows, quad, in_subset, residual, budget, selected, position):
+        """Swap until no improving swap or ``budget`` swaps; updates the subset in place."""
+        n = self.normaliser
+        block, fourth = self.U[rows], self.fourth[rows]
+        inside = in_subset[rows]
+        made = 0
+        while made < budget:
+            removal_gain = np.where(inside, 2 * quad / n - fourth / n**2, -np.inf)
+            addition_cost = np.where(inside, np.inf, 2 * quad / n + fourth / n**2)
+            n_out = min(self.n_candidates, int(inside.sum()))
+            n_in = min(self.n_candidates, int(inside.size - inside.sum()))
+            if n_out == 0 or n_in == 0:
+                break
+            leaving = np.argpartition(-removal_gain, n_out - 1)[:n_out]
+            entering = np.argpartition(addition_cost, n_in - 1)[:n_in]
+            cross = (block[leaving] @ block[entering].T) ** 2
+            change = (addition_cost[entering][None, :] - removal_gain[leaving][:, None]
+                      - 2 * cross / n**2)
+            best = np.unravel_index(np.argmin(change), change.shape)
+            if change[best] >= self.threshold:
+                break
+            out_local, in_local = leaving[best[0]], entering[best[1]]
+            out_row, in_row = rows[out_local], rows[in_local]
+            inside[out_local], inside[in_local] = False, True
+            in_subset[out_row], in_subset[in_row] = False, True
+            selected[position[out_row]] = in_row
+            position[in_row], position[out_row] = position[out_row], -1
+            u_out, u_in = block[out_local], block[in_local]
+            residual = residual + (np.outer(u_in, u_in) - np.outer(u_out, u_out)) / n
+            quad += ((block @ u_in) ** 2 - (block @ u_out) ** 2) / n
+            made += 1
+        return made, residual

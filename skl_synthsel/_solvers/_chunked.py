@@ -1,0 +1,79 @@
+"""The two passes over the pool that every large-pool solver is built from, in row chunks.
+
+The covariance-matching objective depends on the weights only through the weighted scatter
+``sum_i w_i u_i u_i^T`` (``d x d``), and its gradient only through the quadratic forms
+``u_i^T R u_i`` for a symmetric ``d x d`` residual ``R``. Both are BLAS-3 products over the
+pool; done in chunks of rows they never allocate more than a chunk-sized temporary, so the
+``d(d+1)/2 x n_rows`` lifted matrix (or any ``n_rows x d`` copy of the pool) is never built.
+"""
+
+import numpy as np
+
+#: Rows per chunk: small enough for the temporaries to stay in cache, large enough for BLAS.
+DEFAULT_CHUNK_ROWS = 4096
+
+
+def _chunks(n_rows, chunk_rows):
+    step = DEFAULT_CHUNK_ROWS if chunk_rows is None else int(chunk_rows)
+    for start in range(0, n_rows, step):
+        yield start, min(start + step, n_rows)
+
+
+def weighted_scatter(U, weights, *, chunk_rows=None):
+    """``sum_i weights[i] * outer(U[i], U[i])``, skipping rows of zero weight.
+
+    Parameters
+    ----------
+    U : ndarray of shape (n_rows, d)
+        Rows minus the fixed centre.
+    weights : ndarray of shape (n_rows,)
+        Row weights.
+    chunk_rows : int or None
+        Rows per chunk; ``None`` means :data:`DEFAULT_CHUNK_ROWS`.
+
+    Returns
+    -------
+    scatter : ndarray of shape (d, d)
+        Symmetric.
+    """
+    n_rows, d = U.shape
+    scatter = np.zeros((d, d))
+    support = np.flatnonzero(weights)
+    if support.size == n_rows:
+        for start, stop in _chunks(n_rows, chunk_rows):
+            block = U[start:stop]
+            scatter += (block * weights[start:stop, None]).T @ block
+    else:
+        # Relaxed solutions are sparse (about k of n rows non-zero): gather only those rows.
+        for start, stop in _chunks(support.size, chunk_rows):
+            rows = support[start:stop]
+            block = U[rows]
+            scatter += (block * weights[rows, None]).T @ block
+    # Chunks summed in a fixed order: deterministic; symmetrise the rounding.
+    return (scatter + scatter.T) / 2
+
+
+def quadratic_forms(U, matrix, *, chunk_rows=None, out=None):
+    """``U[i] @ matrix @ U[i]`` for every row ``i``.
+
+    Parameters
+    ----------
+    U : ndarray of shape (n_rows, d)
+        Rows minus the fixed centre.
+    matrix : ndarray of shape (d, d)
+        A symmetric matrix, e.g. the covariance residual.
+    chunk_rows : int or None
+        Rows per chunk; ``None`` means :data:`DEFAULT_CHUNK_ROWS`.
+    out : ndarray of shape (n_rows,) or None
+        Where to write the result.
+
+    Returns
+    -------
+    forms : ndarray of shape (n_rows,)
+    """
+    n_rows = U.shape[0]
+    out = np.empty(n_rows) if out is None else out
+    for start, stop in _chunks(n_rows, chunk_rows):
+        block = U[start:stop]
+        np.einsum("ij,ij->i", block @ matrix, block, out=out[start:stop])
+    return out

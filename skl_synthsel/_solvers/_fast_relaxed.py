@@ -1,0 +1,259 @@
+"""The large-pool solver of relaxed covariance matching: first order, working set, certificate.
+
+1. An accelerated projected gradient (:mod:`._first_order`) runs until its Frank-Wolfe
+   certificate is within an identification tolerance: cheap, chunked passes over the pool.
+2. A working set: the rows that safe screening cannot fix at 0 or 1 (:mod:`._working_set`).
+   While an exact solve on it would cost more than a few dozen first-order iterations and that
+   phase still progresses, it goes on with a tighter tolerance (a sharper screen). If the set
+   is too large for the exact solve (or the target is nearly reachable: no row is decided), a
+   band of rows around the ``k``-th smallest gradient.
+3. An exact interior-point solve restricted to the working set (:mod:`._interior_point`),
+   the other rows held at their proven values (after screening) or at the first-order
+   iterate's values (after a band: the restricted optimum is then never worse than it).
+4. The Frank-Wolfe certificate of the result over the whole pool (:mod:`._certificate`). If it
+   fails the tolerance, the first-order phase resumes from the best point with a 100 times
+   tighter identification tolerance (so a sharper screen), and steps 2 to 4 repeat.
+
+Nothing of size ``d(d+1)/2 x n_rows`` is built: the pool is only read in chunks, and the
+lifted matrix exists for the working set alone.
+"""
+
+import time
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from ._certificate import certificate_from_gradient, objective_gradient, residual_matrix
+from ._first_order import accelerated_projected_gradient
+from ._interior_point import solve_relaxed_interior_point
+from ._working_set import gradient_band, screen_rows
+
+# Budget of an interior-point iteration on the working set, in flops (m p^2 <= this).
+_WORKING_SET_FLOPS = 1e10
+_MAX_WORKING_SET = 10000
+# An exact solve is worth it once it costs at most this many first-order iterations.
+_SOLVE_IN_ITERATIONS = 40
+# Interior-point iterations to expect, for that comparison.
+_EXPECTED_IPM_ITERATIONS = 15
+# Pools up to this many rows go straight to the interior point.
+_DIRECT_ROWS = 2000
+
+
+@dataclass
+class RelaxedSolution:
+    """What :func:`solve_relaxed_fast` returns.
+
+    Attributes
+    ----------
+    weights : ndarray of shape (n_rows,)
+        Relaxed weights: in ``[0, 1]``, summing to ``k``.
+    certificate : Certificate
+        Their Frank-Wolfe certificate over the whole pool.
+    converged : bool
+        Whether the certificate met the tolerance.
+    n_first_order_iter : int
+        Iterations of the first-order phase, over all rounds.
+    n_interior_point_iter : int
+        Iterations of the interior-point solves, over all rounds.
+    n_rounds : int
+        Working-set solves made.
+    working_set_size : int
+        Rows in the last working set (0 if none was needed).
+    iteration_seconds : list of float
+        Wall time of each first-order iteration.
+    seconds : dict of str to float
+        Wall time per phase: ``"first_order"``, ``"working_set"``, ``"interior_point"``,
+        ``"certificate"``.
+    """
+
+    weights: np.ndarray
+    certificate: object
+    converged: bool
+    n_first_order_iter: int = 0
+    n_interior_point_iter: int = 0
+    n_rounds: int = 0
+    working_set_size: int = 0
+    iteration_seconds: list = field(default_factory=list)
+    seconds: dict = field(default_factory=dict)
+
+
+def default_working_set_limit(d):
+    """The largest working set for ``d`` dimensions: an interior-point step of at most 1e10 flops.
+
+    Never below ``2 (p + 1)`` rows (an optimum has at most ``p + 1`` fractional weights).
+    """
+    p = d * (d + 1) // 2
+    return int(min(max(_WORKING_SET_FLOPS / p**2, 2 * (p + 1)), _MAX_WORKING_SET))
+
+
+def _solve_is_cheap(n_working, n_rows, d):
+    """Whether an interior point on ``n_working`` rows costs at most a few first-order steps."""
+    p = d * (d + 1) // 2
+    per_iteration = min(n_working**3 / 3, n_working * p * p + p**3 / 3)
+    return (_EXPECTED_IPM_ITERATIONS * per_iteration
+            <= _SOLVE_IN_ITERATIONS * 4 * n_rows * d * d)
+
+
+def _restricted_solve(U, target, k, normaliser, fixed, working):
+    """The exact solve on ``working``, the other rows held at ``fixed``; the full weights.
+
+    ``fixed`` is zero on ``working``. Any fixed values work: held at a feasible point's values,
+    the restricted optimum is feasible and no worse than that point.
+    """
+    # The fixed rows move the target: solve for target - scatter(fixed) / n.
+    reduced_target = -residual_matrix(U, target, fixed, normaliser)
+    rows = np.flatnonzero(working)
+    total = min(max(k - float(fixed.sum()), 0.0), float(rows.size))
+    result = solve_relaxed_interior_point(U[rows], reduced_target, total,
+                                          normaliser=normaliser)
+    weights = fixed.copy()
+    weights[rows] = result.weights
+    return weights, result.n_iter
+
+
+def solve_relaxed_fast(U, target, k, *, normaliser=None, rtol=1e-9, atol=1e-9, max_iter=2000,
+                       identify_rtol=1e-6, identify_atol=1e-7, working_set_limit=None,
+                       max_rounds=4,
+                       chunk_rows=None):
+    """Minimise ``||sum_i w_i u_i u_i^T / n - target||_F`` over ``0 <= w <= 1``, ``sum w = k``.
+
+    For pools too large for a conic solver over every row: see the module docstring for the
+    method. Deterministic: the same input gives the same weights.
+
+    Parameters
+    ----------
+    U : ndarray of shape (n_rows, d)
+        Candidate rows minus the fixed centre.
+    target : ndarray of shape (d, d)
+        Target covariance.
+    k : int
+        Number of rows to select, ``1 <= k <= n_rows``.
+    normaliser : float or None
+        ``n``, dividing the weighted scatter; ``None`` means ``k``. The mixture variant (real
+        rows plus selected rows matched to the target) is this problem with another
+        normaliser and a shifted target, see :func:`mixture_problem`.
+    rtol, atol : float
+        Stop once the certified duality gap is at most ``rtol * objective + atol * ||target||``.
+        A reachable target (optimum 0) can only be certified through ``atol``.
+    max_iter : int, default=2000
+        Limit on the first-order iterations over all rounds.
+    identify_rtol, identify_atol : float, default=1e-6 and 1e-7
+        Tolerances of the first first-order phase, relative to the objective and to
+        ``||target||`` (the second lets a nearly reachable target, whose lower bound is 0, hand
+        over to the exact solve); divided by 100 at each further round.
+    working_set_limit : int or None
+        The largest working set; ``None`` means :func:`default_working_set_limit`.
+    max_rounds : int, default=4
+        Limit on the working-set solves.
+    chunk_rows : int or None
+        Rows per chunk of the passes over the pool.
+
+    Returns
+    -------
+    solution : RelaxedSolution
+    """
+    n_rows, d = U.shape
+    if not 1 <= k <= n_rows:
+        raise ValueError(f"k must be in [1, {n_rows}]; got {k}.")
+    normaliser = float(k if normaliser is None else normaliser)
+    limit = default_working_set_limit(d) if working_set_limit is None else working_set_limit
+    absolute = atol * float(np.linalg.norm(target))
+    seconds = dict.fromkeys(("first_order", "working_set", "interior_point", "certificate"),
+                            0.0)
+    solution = RelaxedSolution(np.full(n_rows, k / n_rows), None, False, seconds=seconds)
+
+    p = d * (d + 1) // 2
+    start = None
+    if k == n_rows or n_rows <= min(limit, max(_DIRECT_ROWS, 2 * (p + 1))):
+        # A small pool: the exact solver on every row is cheaper than the first-order phase.
+        weights = _timed_restricted_solve(solution, U, target, k, normaliser,
+                                          np.zeros(n_rows), np.ones(n_rows, dtype=bool))
+        _certified(solution, U, target, weights, k, normaliser, rtol, absolute, chunk_rows)
+        if solution.converged:
+            return solution
+        start = solution.weights
+
+    squared_norms = np.einsum("ij,ij->i", U, U)
+    target_norm = float(np.linalg.norm(target))
+    tolerance, absolute_tolerance = identify_rtol, identify_atol * target_norm
+    previous = None
+    while True:
+        started = time.perf_counter()
+        first = accelerated_projected_gradient(
+            U, target, k, normaliser=normaliser, weights=start,
+            max_iter=max_iter - solution.n_first_order_iter, rtol=max(tolerance, rtol),
+            atol=max(absolute_tolerance, absolute), chunk_rows=chunk_rows)
+        seconds["first_order"] += time.perf_counter() - started
+        solution.n_first_order_iter += first.n_iter
+        solution.iteration_seconds += first.iteration_seconds
+        first_certificate = certificate_from_gradient(first.residual, first.gradient,
+                                                      first.weights, k)
+        _keep_better(solution, first.weights, first_certificate, rtol, absolute)
+        if (solution.converged or solution.n_rounds >= max_rounds
+                or solution.n_first_order_iter >= max_iter):
+            break
+
+        started = time.perf_counter()
+        at_one, working = screen_rows(first.gradient, squared_norms,
+                                      first_certificate.frank_wolfe_gap, k, normaliser)
+        undecided, band = int(working.sum()), min(limit, n_rows)
+        # Solve on a working set when that costs less than a few more first-order iterations
+        # would (they sharpen the screen), or when the first-order phase stalls: the proven
+        # set if it fits, else a band. A nearly reachable target (bound 0, objective small)
+        # leaves every row undecided: only a band can be solved on.
+        if undecided <= limit and (first.stalled or _solve_is_cheap(undecided, n_rows, d)):
+            fixed = at_one.astype(float)  # proven: 1 or 0 in every optimum
+        elif first.stalled or _solve_is_cheap(band, n_rows, d):
+            # Too many undecided rows: a band of them, the others held where they are.
+            working = gradient_band(first.gradient, k, band)
+            fixed = np.where(working, 0.0, first.weights)
+        else:
+            seconds["working_set"] += time.perf_counter() - started
+            start = first.weights
+            tolerance, absolute_tolerance = tolerance / 100, absolute_tolerance / 100
+            continue
+        seconds["working_set"] += time.perf_counter() - started
+        if previous is not None and np.array_equal(working, previous[0]) and np.array_equal(
+                fixed, previous[1]):
+            break  # The same restricted problem again: nothing new to learn.
+        previous = working, fixed
+        weights = _timed_restricted_solve(solution, U, target, k, normaliser, fixed, working)
+        _certified(solution, U, target, weights, k, normaliser, rtol, absolute, chunk_rows)
+        if solution.converged:
+            break
+        start = solution.weights
+        tolerance, absolute_tolerance = tolerance / 100, absolute_tolerance / 100
+    return solution
+
+
+def _timed_restricted_solve(solution, U, target, k, normaliser, fixed, working):
+    """The exact solve of one round, booked in ``solution``."""
+    started = time.perf_counter()
+    solution.n_rounds += 1
+    solution.working_set_size = int(working.sum())
+    weights, n_iter = _restricted_solve(U, target, k, normaliser, fixed, working)
+    solution.seconds["interior_point"] += time.perf_counter() - started
+    solution.n_interior_point_iter += n_iter
+    return weights
+
+
+def _keep_better(solution, weights, certificate, rtol, absolute):
+    """Keep the weights of smallest objective and the largest lower bound seen."""
+    kept = solution.certificate
+    if kept is None or certificate.objective < kept.objective:
+        solution.weights, kept = weights, certificate
+    # A lower bound holds for the optimum whichever point gave it.
+    best_bound = certificate.lower_bound if solution.certificate is None else max(
+        certificate.lower_bound, solution.certificate.lower_bound)
+    solution.certificate = replace(kept, lower_bound=min(best_bound, kept.objective))
+    solution.converged = solution.certificate.is_within(rtol, absolute)
+
+
+def _certified(solution, U, target, weights, k, normaliser, rtol, absolute, chunk_rows):
+    started = time.perf_counter()
+    residual = residual_matrix(U, target, weights, normaliser, chunk_rows=chunk_rows)
+    gradient = objective_gradient(U, residual, normaliser, chunk_rows=chunk_rows)
+    certificate = certificate_from_gradient(residual, gradient, weights, k)
+    solution.seconds["certificate"] += time.perf_counter() - started
+    _keep_better(solution, weights, certificate, rtol, absolute)
+    return solution

@@ -1,0 +1,286 @@
+"""An interior-point solver for relaxed covariance matching that exploits rank <= d(d+1)/2.
+
+On ``m`` rows the squared objective is the quadratic ``x^T G x - 2 q^T x + ||C||^2`` with
+
+    G_ij = (u_i . u_j)^2 / n^2    (the Gram matrix of the lifted rows svec(u_i u_i^T) / n),
+    q_i  = u_i^T C u_i / n,
+
+and ``G = B^T B`` for the ``p x m`` lifted matrix ``B`` (``p = d(d+1)/2``). Each Newton step
+of a primal-dual method solves with ``G + D`` (``D`` diagonal, from the bounds); the solver
+picks the cheaper of two exact ways: a Cholesky factor of the ``m x m`` matrix ``G + D``
+(``m^3 / 3`` flops) or, through the Woodbury identity, of the ``p x p`` matrix
+``I + B D^-1 B^T`` (``m p^2`` flops). Neither builds an ``n x n`` nor a ``d^2 x d^2`` object
+beyond these.
+
+The solver is exact to the interior-point tolerance; it is meant for the working set of the
+large-pool solver and for whole pools of a few thousand rows.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.linalg import cho_factor, cho_solve, lstsq
+from scipy.linalg.blas import dsyrk
+
+from ._capped_simplex import project_capped_simplex
+from ._chunked import quadratic_forms
+from ._objective import svec_columns
+
+# Fraction of the way to the boundary that a step may go.
+_STEP_TO_BOUNDARY = 0.995
+# Distance to a bound under which the polish treats a weight as at the bound.
+_ACTIVE = 1e-6
+# Tolerance on the residuals of the scaled problem (its coefficients are at most 1).
+_RESIDUAL_TOL = 1e-9
+# How far above tol a run that rounding stopped may end and still count as converged.
+_ROUNDING_SLACK = 1e3
+
+
+class _GramSystem:
+    """Solves with ``G + D`` through the ``m x m`` Gram matrix."""
+
+    def __init__(self, U, scale):
+        inner = U @ U.T
+        self.gram = inner * inner * scale
+
+    def matvec(self, x):
+        return self.gram @ x
+
+    def factor(self, diagonal):
+        system = self.gram.copy()
+        system.flat[:: system.shape[0] + 1] += diagonal
+        self._factor = cho_factor(system, lower=True, overwrite_a=True, check_finite=False)
+
+    def solve(self, rhs):
+        return cho_solve(self._factor, rhs, check_finite=False)
+
+
+class _LowRankSystem:
+    """Solves with ``B^T B + D`` through the ``p x p`` matrix ``I + B D^-1 B^T`` (Woodbury)."""
+
+    def __init__(self, U, scale):
+        self.lifted = svec_columns(U) * np.sqrt(scale)
+
+    def matvec(self, x):
+        return self.lifted.T @ (self.lifted @ x)
+
+    def factor(self, diagonal):
+        self._inverse_diagonal = 1.0 / diagonal
+        scaled = self.lifted * np.sqrt(self._inverse_diagonal)
+        # A symmetric rank-m update: half the flops of the general product. Upper triangle;
+        # the transposed view is Fortran-ordered, so BLAS reads it without a copy.
+        capacitance = dsyrk(1.0, scaled.T, trans=1)
+        capacitance.flat[:: capacitance.shape[0] + 1] += 1.0
+        self._diagonal = diagonal
+        self._factor = cho_factor(capacitance, lower=False, overwrite_a=True, check_finite=False)
+
+    def _apply_inverse(self, rhs):
+        scaled = rhs * self._inverse_diagonal[:, None]
+        correction = cho_solve(self._factor, self.lifted @ scaled, check_finite=False)
+        return scaled - (self.lifted.T @ correction) * self._inverse_diagonal[:, None]
+
+    def solve(self, rhs):
+        solution = self._apply_inverse(rhs)
+        # One step of iterative refinement: the Woodbury identity loses accuracy when D spans
+        # many orders of magnitude, as it does near the end of an interior-point run.
+        residual = rhs - self.lifted.T @ (self.lifted @ solution) - solution * self._diagonal[
+            :, None]
+        return solution + self._apply_inverse(residual)
+
+
+def _choose_system(U, scale):
+    m, d = U.shape
+    p = d * (d + 1) // 2
+    if m**3 / 3 <= m * p * p + p**3 / 3:
+        return _GramSystem(U, scale)
+    return _LowRankSystem(U, scale)
+
+
+def _max_step(values, steps):
+    """Largest ``a <= 1`` with ``values + a * steps >= 0``."""
+    shrinking = steps < 0
+    if not np.any(shrinking):
+        return 1.0
+    return float(min(1.0, np.min(-values[shrinking] / steps[shrinking])))
+
+
+def _newton_direction(system, x, lower_dual, upper_dual, residuals, lower_target,
+                      upper_target):
+    """The Newton step towards ``x * lower_dual = lower_target``, ``(1 - x) * upper_dual =
+    upper_target`` and zero residuals; ``system`` holds the factor of ``G + D``."""
+    dual_residual, primal_residual = residuals
+    slack = 1.0 - x
+    rhs = (-dual_residual + (lower_target / x - lower_dual)
+           - (upper_target / slack - upper_dual))
+    # (G + D) step - multiplier_step * 1 = rhs and sum(step) = -primal_residual.
+    solved = system.solve(np.column_stack([rhs, np.ones_like(x)]))
+    step_multiplier = (-primal_residual - solved[:, 0].sum()) / solved[:, 1].sum()
+    step = solved[:, 0] + step_multiplier * solved[:, 1]
+    step_lower = (lower_target - x * lower_dual - lower_dual * step) / x
+    step_upper = (upper_target - slack * upper_dual + upper_dual * step) / slack
+    return step, step_multiplier, step_lower, step_upper
+
+
+@dataclass(frozen=True)
+class InteriorPointResult:
+    """What :func:`solve_relaxed_interior_point` returns.
+
+    Attributes
+    ----------
+    weights : ndarray of shape (m,)
+        Feasible weights: in ``[0, 1]`` and summing to ``k`` (up to rounding).
+    n_iter : int
+        Interior-point iterations.
+    converged : bool
+        Whether the residuals met their tolerance and the mean complementarity reached ``tol``
+        (within a factor 1000 when rounding stopped the run first).
+    """
+
+    weights: np.ndarray
+    n_iter: int
+    converged: bool
+
+
+def solve_relaxed_interior_point(U, target, k, *, normaliser=None, tol=1e-15, max_iter=100):
+    """Minimise ``||sum_i w_i u_i u_i^T / n - target||_F`` over ``0 <= w <= 1``, ``sum w = k``.
+
+    A Mehrotra predictor-corrector method on the equivalent quadratic program; each iteration
+    costs ``min(m^3 / 3, m p^2)`` flops for ``m`` rows and ``p = d(d+1)/2``.
+
+    Parameters
+    ----------
+    U : ndarray of shape (m, d)
+        Candidate rows minus the fixed centre.
+    target : ndarray of shape (d, d)
+        Target (for a working set: the target minus the scatter of the rows fixed at one,
+        over ``n``).
+    k : float
+        Sum of the weights, ``0 <= k <= m``.
+    normaliser : float or None
+        ``n``, dividing the weighted scatter; ``None`` means ``k``.
+    tol : float, default=1e-15
+        Tolerance on the mean complementarity of the problem scaled to unit coefficients. The
+        squared objective is then accurate to about ``tol`` and the gap itself to about
+        ``sqrt(tol)`` of the target's scale; the polish on the identified active set usually
+        does much better. The run also stops when rounding stalls progress.
+    max_iter : int, default=100
+        Iteration limit.
+
+    Returns
+    -------
+    result : InteriorPointResult
+    """
+    m = U.shape[0]
+    normaliser = float(k if normaliser is None else normaliser)
+    if k <= 0 or k >= m:
+        return InteriorPointResult(np.full(m, 1.0 if k >= m else 0.0), 0, True)
+    linear = quadratic_forms(U, target) / normaliser
+    squared_norms = np.einsum("ij,ij->i", U, U)
+    # Divide the problem by its largest coefficient: the iterates then live on a unit scale.
+    scale = max(float(np.max(squared_norms**2)) / normaliser**2, float(np.max(np.abs(linear))),
+                np.finfo(float).tiny)
+    linear /= scale
+    system = _choose_system(U, 1.0 / (normaliser**2 * scale))
+
+    x = np.full(m, k / m)
+    reduced = system.matvec(x) - linear
+    multiplier = float(np.median(reduced))
+    spread = float(np.mean(np.abs(reduced - multiplier))) + 1e-2
+    lower_dual = np.maximum(reduced - multiplier, 0.0) + spread
+    upper_dual = np.maximum(multiplier - reduced, 0.0) + spread
+    converged, n_iter, best_mu, stagnant = False, 0, np.inf, 0
+    while n_iter < max_iter:
+        n_iter += 1
+        slack = 1.0 - x
+        dual_residual = system.matvec(x) - linear - multiplier - lower_dual + upper_dual
+        primal_residual = float(x.sum() - k)
+        mu = (x @ lower_dual + slack @ upper_dual) / (2 * m)
+        feasible = (np.max(np.abs(dual_residual)) <= _RESIDUAL_TOL
+                    and abs(primal_residual) <= _RESIDUAL_TOL * max(k, 1.0))
+        # Rounding may stop the run a little short of tol (stagnation, a step onto a bound).
+        converged = bool(feasible and mu <= _ROUNDING_SLACK * tol)
+        if feasible and mu <= tol:
+            break
+        # Rounding can stop progress short of tol on nearly degenerate problems: stop then.
+        stagnant = stagnant + 1 if mu > 0.9 * best_mu else 0
+        best_mu = min(best_mu, mu)
+        if stagnant >= 5:
+            break
+        barrier = lower_dual / x + upper_dual / slack
+        try:
+            system.factor(barrier + 1e-14)
+        except np.linalg.LinAlgError:
+            break  # A numerically singular system: keep the last iterate.
+
+        residuals = (dual_residual, primal_residual)
+        # Predictor: the affine-scaling direction.
+        step, _, step_lower, step_upper = _newton_direction(
+            system, x, lower_dual, upper_dual, residuals, 0.0, 0.0)
+        alpha = min(_max_step(x, step), _max_step(slack, -step),
+                    _max_step(lower_dual, step_lower), _max_step(upper_dual, step_upper))
+        mu_affine = ((x + alpha * step) @ (lower_dual + alpha * step_lower)
+                     + (slack - alpha * step) @ (upper_dual + alpha * step_upper)) / (2 * m)
+        centring = (mu_affine / mu) ** 3
+        # Corrector: centre, and cancel the second-order term of the predictor.
+        step, step_multiplier, step_lower, step_upper = _newton_direction(
+            system, x, lower_dual, upper_dual, residuals,
+            centring * mu - step * step_lower, centring * mu + step * step_upper)
+        alpha = _STEP_TO_BOUNDARY * min(
+            1.0 / _STEP_TO_BOUNDARY, _max_step(x, step), _max_step(slack, -step),
+            _max_step(lower_dual, step_lower), _max_step(upper_dual, step_upper))
+        new_x = x + alpha * step
+        if not (np.all(np.isfinite(new_x)) and new_x.min() > 0 and new_x.max() < 1):
+            break  # The step reached the bounds in floating point: keep the last iterate.
+        x = new_x
+        multiplier += alpha * step_multiplier
+        lower_dual = lower_dual + alpha * step_lower
+        upper_dual = upper_dual + alpha * step_upper
+    weights, _ = project_capped_simplex(np.clip(x, 0.0, 1.0), k)
+    polished = _polish(U, target, k, normaliser, x, lower_dual, upper_dual)
+    if polished is not None and (_squared_gap(U, target, polished, normaliser)
+                                 <= _squared_gap(U, target, weights, normaliser)):
+        weights = polished
+    return InteriorPointResult(weights, n_iter, converged)
+
+
+def _squared_gap(U, target, weights, normaliser):
+    residual = (U * weights[:, None]).T @ U / normaliser - target
+    return float(np.sum(residual * residual))
+
+
+def _polish(U, target, k, normaliser, x, lower_dual, upper_dual):
+    """Solve exactly on the active set the interior point identified; ``None`` if infeasible.
+
+    An interior point reaches the squared objective to its tolerance, hence the gap itself
+    only to about its square root: a reachable target ends near 1e-6 instead of 0. Rows whose
+    bound is active (the weight below its dual) are fixed; the others solve the equality-
+    constrained least squares ``G x = q - t 1``, ``sum x = k - ones``, in closed form.
+    """
+    # Active: the weight below its dual, or within 1e-6 of the bound (a degenerate optimum,
+    # e.g. a reachable target, has every dual near 0).
+    at_one = ((1.0 - x) < upper_dual) | ((1.0 - x) < _ACTIVE)
+    at_zero = ((x < lower_dual) | (x < _ACTIVE)) & ~at_one
+    free = np.flatnonzero(~(at_one | at_zero))
+    remaining = k - int(at_one.sum())
+    p = U.shape[1] * (U.shape[1] + 1) // 2
+    # An optimum with at most p + 1 free rows exists; many more make the solve costly and its
+    # answer (minimum norm on a large face) unlikely to be feasible.
+    if not 0 <= remaining <= free.size or free.size > 2 * (p + 1) or (
+            free.size == 0 and remaining > 1e-9):
+        return None
+    polished = at_one.astype(float)
+    if free.size:
+        rows = U[free]
+        # The target left for the free rows once the rows at one are counted.
+        reduced = target - U[at_one].T @ U[at_one] / normaliser
+        inner = rows @ rows.T
+        system = np.zeros((free.size + 1, free.size + 1))
+        system[:-1, :-1] = inner * inner / normaliser**2
+        system[:-1, -1] = system[-1, :-1] = 1.0
+        rhs = np.append(np.einsum("ij,jk,ik->i", rows, reduced, rows) / normaliser, remaining)
+        solution = lstsq(system, rhs, lapack_driver="gelsy", check_finite=False)[0][:-1]
+        if solution.min() < -1e-9 or solution.max() > 1 + 1e-9:
+            return None
+        polished[free] = solution
+    projected, _ = project_capped_simplex(np.clip(polished, 0.0, 1.0), k)
+    return projected
