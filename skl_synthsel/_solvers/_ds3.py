@@ -1,0 +1,231 @@
+"""Dissimilarity-based sparse subset selection (DS3, Elhamifar et al.) as a cvxpy linear program.
+
+Pool rows ``i`` represent real rows ``j`` at dissimilarity ``d_ij`` (squared Euclidean distance).
+DS3 solves
+
+    minimise  lambda * sum_i max_j z_ij + sum_ij d_ij z_ij
+    over      z_ij >= 0,  sum_i z_ij = 1 for every real row j,
+
+the row-sparsity penalty ``max_j z_ij`` (the ``p = inf`` version of the paper) making few pool rows
+carry all the representation mass. A pool row's *representation mass* ``sum_j z_ij`` is the number
+of real rows it represents.
+
+``lambda`` is ``regularization * lambda_scale`` with ``lambda_scale = min_i sum_j d_ij``: the total
+dissimilarity when the single best pool row ``l`` represents every real row. A pool row is then
+worth adding as a representative only if it lowers the total dissimilarity by more than the
+fraction ``regularization`` of that one-representative cost, whatever the units of the features.
+For squared Euclidean distances ``sum_j d_ij = n_real ||x_i - mean||^2 + const``, so ``l`` is the
+pool row nearest the real mean and the scale costs ``O((n_pool + n_real) d)``. (Elhamifar et al.
+scale ``lambda`` by ``max_i ||d_i - d_l||_1 / 2``, their threshold for a single representative;
+it needs every pair and grows with the farthest outlier of the pool, so a user's
+``regularization`` would mean less on a flawed pool.)
+"""
+
+import cvxpy as cp
+import numpy as np
+import scipy.sparse as sp
+from sklearn.neighbors import NearestNeighbors
+
+from ._relaxed import SolverFailedError
+
+
+def resolve_cvxpy_solver(solver):
+    """The installed cvxpy solver called ``solver`` (any case); ``"auto"`` means Clarabel.
+
+    Raises
+    ------
+    ValueError
+        If no installed cvxpy solver has that name.
+    """
+    if solver.lower() == "auto":
+        return "CLARABEL"
+    installed = {name.upper(): name for name in cp.installed_solvers()}
+    if solver.upper() not in installed:
+        raise ValueError(
+            f"Unknown solver {solver!r}: use 'auto' or one of the installed cvxpy solvers "
+            f"{sorted(installed.values())}."
+        )
+    return installed[solver.upper()]
+
+
+def solve_cvxpy_problem(problem, solver, solver_options):
+    """Solve ``problem``; raise :class:`SolverFailedError` unless it ends (nearly) optimal."""
+    try:
+        problem.solve(solver=solver, **(solver_options or {}))
+    except cp.error.SolverError as exc:
+        raise SolverFailedError(f"cvxpy solver {solver} failed: {exc}") from exc
+    if problem.status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
+        raise SolverFailedError(f"cvxpy solver {solver} ended with status {problem.status!r}")
+
+
+def ds3_lambda_scale(pool, real):
+    """``min_i sum_j ||pool_i - real_j||^2``: the cost of the best single representative.
+
+    Computed through the real mean, without any pairwise matrix.
+    """
+    centre = real.mean(axis=0)
+    spread = float(np.sum((real - centre) ** 2))
+    to_centre = np.einsum("ij,ij->i", pool - centre, pool - centre)
+    return len(real) * float(to_centre.min()) + spread
+
+
+def squared_distances(A, B):
+    """``||a_i - b_j||^2`` for every row of ``A`` and ``B``, clipped at zero."""
+    squared = (
+        np.einsum("ij,ij->i", A, A)[:, None]
+        - 2 * A @ B.T
+        + np.einsum("ij,ij->i", B, B)[None, :]
+    )
+    return np.maximum(squared, 0.0)
+
+
+def _solve_pairs(pair_real, pair_pool, dissimilarity, n_real, penalty, solver, solver_options):
+    """DS3 restricted to the given (real row, pool row) pairs.
+
+    Returns the pairs' ``z``, the optimal value and the dual prices ``u`` of the real rows.
+    """
+    used_rows, pair_row = np.unique(pair_pool, return_inverse=True)
+    n_pairs = len(pair_pool)
+    pairs = np.arange(n_pairs)
+    to_row_max = sp.csr_matrix((np.ones(n_pairs), (pairs, pair_row)),
+                               shape=(n_pairs, len(used_rows)))
+    column_sums = sp.csr_matrix((np.ones(n_pairs), (pair_real, pairs)),
+                                shape=(n_real, n_pairs))
+    z = cp.Variable(n_pairs, nonneg=True)
+    row_max = cp.Variable(len(used_rows))  # epigraph of max_j z_ij
+    one_representation = column_sums @ z == 1
+    problem = cp.Problem(
+        cp.Minimize(penalty * cp.sum(row_max) + dissimilarity @ z),
+        [to_row_max @ row_max >= z, one_representation],
+    )
+    solve_cvxpy_problem(problem, solver, solver_options)
+    if z.value is None or one_representation.dual_value is None:
+        raise SolverFailedError(f"cvxpy solver {solver} returned no solution")
+    # cvxpy's equality duals enter the Lagrangian with a minus sign.
+    return np.clip(z.value, 0.0, None), float(problem.value), -one_representation.dual_value
+
+
+def _dual_excess(pool, real, prices, unit):
+    """``sum_j (u_j - d_ij)_+`` for every pool row ``i``, in chunks of pool rows."""
+    chunk = max(1, 2**20 // len(real))
+    return np.concatenate([
+        np.sum(np.maximum(prices[None, :] - squared_distances(pool[start:start + chunk], real)
+                          / unit, 0.0), axis=1)
+        for start in range(0, len(pool), chunk)
+    ])
+
+
+def solve_ds3(pool, real, regularization, *, n_neighbors=None, n_rounds=8, n_rows_per_round=10,
+              solver="CLARABEL", solver_options=None, tol=1e-4):
+    """Solve DS3 with pool rows representing real rows; return each pool row's mass.
+
+    **Exact path** (``n_neighbors`` None or at least ``n_pool``): one linear program over every
+    (real row, pool row) pair: ``n_real * n_pool`` variables ``z``, ``n_pool`` epigraph
+    variables ``t_i >= max_j z_ij``, ``n_real * n_pool`` constraints ``z <= t`` (and as many
+    ``z >= 0``) and ``n_real`` equalities. Use it for small problems only.
+
+    **Neighbourhood path** (``n_neighbors = K < n_pool``): real row ``j`` starts with only its
+    ``K`` nearest pool rows (:class:`~sklearn.neighbors.NearestNeighbors`), ``n_real * K``
+    pairs. Then, for at most ``n_rounds`` rounds, the restricted problem's dual prices the pairs
+    left out (column generation): with ``u_j`` the dual of ``sum_i z_ij = 1`` (``sum_j u_j`` is
+    the restricted optimum ``P``), the exact problem's dual constraints are
+    ``e_i = sum_j (u_j - d_ij)_+ <= lambda`` for every pool row. The ``n_rows_per_round`` pool
+    rows with the largest ``e_i > lambda`` are added with every pair of positive
+    ``u_j - d_ij`` (the real rows they would serve more cheaply), and the program is solved
+    again. Each round costs one pass over all ``n_pool * n_real`` distances in chunks
+    (``O(n_pool n_real d)`` time, bounded memory) and adds at most
+    ``n_rows_per_round * n_real`` pairs. With ``s = max_i e_i / lambda``, ``u / s`` is
+    feasible for the exact dual (``d >= 0``), so ``P / s`` is a lower bound on the exact
+    optimum; the rounds stop once it is within ``tol`` of ``P`` (then the neighbourhoods cover
+    the exact optimum).
+
+    The dissimilarities and ``lambda`` are divided by ``lambda_scale / n_real`` (the mean
+    dissimilarity to the best single representative) so that the solver sees entries of order
+    one; the objective and bound are returned in the original units.
+
+    Parameters
+    ----------
+    pool : ndarray of shape (n_pool, d)
+        Candidate rows.
+    real : ndarray of shape (n_real, d)
+        The rows to represent.
+    regularization : float
+        ``lambda / lambda_scale`` (see the module docstring), typically in ``(0, 1]``: larger
+        gives fewer representatives.
+    n_neighbors : int or None, default=None
+        Initial neighbourhood size ``K``; ``None`` or ``K >= n_pool`` solves the exact problem.
+    n_rounds : int, default=8
+        Most rounds of column generation on the neighbourhood path.
+    n_rows_per_round : int, default=10
+        Pool rows added per round.
+    solver : str, default="CLARABEL"
+        Name of an installed cvxpy solver.
+    solver_options : dict or None
+        Keyword arguments passed to ``cvxpy.Problem.solve``.
+    tol : float, default=1e-4
+        Relative gap between the objective and the lower bound that stops the rounds.
+
+    Returns
+    -------
+    mass : ndarray of shape (n_pool,)
+        Representation mass ``sum_j z_ij`` of each pool row (zero for rows in no pair); it sums
+        to ``n_real``.
+    objective : float
+        The optimal value ``lambda * sum_i max_j z_ij + sum_ij d_ij z_ij`` of the last
+        (restricted) problem: an upper bound on the exact optimum.
+    lower_bound : float
+        A lower bound on the exact optimum (``objective`` on the exact path).
+
+    Raises
+    ------
+    SolverFailedError
+        If the solver raises or ends without an optimal status.
+    """
+    n_pool, n_real = len(pool), len(real)
+    lambda_scale = ds3_lambda_scale(pool, real)
+    # Identical rows everywhere give a zero scale: then nothing to normalise.
+    unit = lambda_scale / n_real if lambda_scale > 0 else 1.0
+    penalty = regularization * lambda_scale / unit
+
+    exact = n_neighbors is None or n_neighbors >= n_pool
+    if exact:
+        pair_real = np.repeat(np.arange(n_real), n_pool)
+        pair_pool = np.tile(np.arange(n_pool), n_real)
+        dissimilarity = squared_distances(real, pool).ravel() / unit
+    else:
+        distance, neighbours = (
+            NearestNeighbors(n_neighbors=n_neighbors).fit(pool).kneighbors(real)
+        )
+        pair_real = np.repeat(np.arange(n_real), n_neighbors)
+        pair_pool = neighbours.ravel()
+        dissimilarity = distance.ravel() ** 2 / unit
+
+    lower_bound = -np.inf
+    for n_round in range(n_rounds + 1):
+        z, objective, prices = _solve_pairs(pair_real, pair_pool, dissimilarity, n_real,
+                                            penalty, solver, solver_options)
+        if exact:
+            lower_bound = objective
+            break
+        excess = _dual_excess(pool, real, prices, unit)
+        worst = max(float(excess.max()) / penalty, 1.0) if penalty > 0 else np.inf
+        lower_bound = max(lower_bound, objective / worst)
+        if objective - lower_bound <= tol * abs(objective) or n_round == n_rounds:
+            break
+        priced = np.argsort(-excess, kind="stable")[:n_rows_per_round]
+        priced = priced[excess[priced] > penalty]
+        in_model = np.zeros((len(priced), n_real), dtype=bool)
+        for position, row in enumerate(priced):
+            in_model[position, pair_real[pair_pool == row]] = True
+        reduced = prices[None, :] - squared_distances(pool[priced], real) / unit
+        new_row, new_real = np.nonzero((reduced > 0) & ~in_model)
+        if new_row.size == 0:  # only solver noise left to price
+            break
+        pair_real = np.concatenate([pair_real, new_real])
+        pair_pool = np.concatenate([pair_pool, priced[new_row]])
+        dissimilarity = np.concatenate(
+            [dissimilarity, (prices[new_real] - reduced[new_row, new_real])]
+        )
+    mass = np.zeros(n_pool)
+    np.add.at(mass, pair_pool, z)
+    return mass, objective * unit, lower_bound * unit
