@@ -21,6 +21,37 @@ from ._quotas import largest_remainder, resolve_n_select
 _FLOAT_DTYPES = [np.float64, np.float32]
 
 
+@dataclass(frozen=True)
+class Group:
+    """One class's rows (the single group of a regression), as a selector sees them.
+
+    Attributes
+    ----------
+    label : object
+        The class label, or None for regression.
+    real : ndarray of shape (n_real_in_group, n_dims)
+        The group's real rows in the feature space.
+    pool : ndarray of shape (n_pool_in_group, n_dims)
+        The group's pool rows in the feature space.
+    pool_indices : ndarray of shape (n_pool_in_group,)
+        Positions of those pool rows in the whole pool (``X_pool_``).
+    n_select : int
+        The quota, ``1 <= n_select <= len(pool)``.
+    """
+
+    label: object
+    real: np.ndarray
+    pool: np.ndarray
+    pool_indices: np.ndarray
+    n_select: int
+
+
+def warn_solver_fallback(error, fallback):
+    """Say that a solver failed and what the selector does instead."""
+    warnings.warn(f"{error}; falling back to {fallback} for this class.", UserWarning,
+                  stacklevel=5)
+
+
 @dataclass
 class GroupSelection:
     """What a selector returns for one class (or for the single regression group).
@@ -28,7 +59,8 @@ class GroupSelection:
     Attributes
     ----------
     selected : ndarray of int
-        Indices into the group's pool rows, in order of selection.
+        Indices into the group's pool rows, in order of selection; fewer than the quota only
+        when the method declines to fill it (``sampling_strategy_`` reports the count).
     weights : ndarray of float or None
         Per pool row weights (e.g. relaxed weights in [0, 1]) usable as ``sample_weight``.
     scores : ndarray of float or None
@@ -85,18 +117,24 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
         self.task = task
         self.random_state = random_state
 
+    def _set_init_params(self, **params):
+        """Store a subclass's constructor arguments as given (no logic in ``__init__``).
+
+        A selector with parameters of its own lists them all in its signature, which is what
+        ``get_params`` reads, and passes them here in one call.
+        """
+        for name, value in params.items():
+            setattr(self, name, value)
+
     # -- the one method a selector implements ------------------------------------------------
-    def _select_group(self, real, pool, n_select, random_state):
-        """Choose ``n_select`` of the ``pool`` rows to add to the ``real`` rows of one class.
+    def _select_group(self, group, random_state):
+        """Choose ``group.n_select`` of the group's pool rows to add to its real rows.
 
         Parameters
         ----------
-        real : ndarray of shape (n_real_in_class, n_dims)
-            The class's real rows in the feature space.
-        pool : ndarray of shape (n_pool_in_class, n_dims)
-            The class's pool rows in the feature space.
-        n_select : int
-            The quota, ``1 <= n_select <= len(pool)``.
+        group : Group
+            One class's real and pool rows in the feature space (the single group of a
+            regression), with the class label and the pool rows' positions in the pool.
         random_state : RandomState
             The selector's random state, shared by the classes in order.
 
@@ -126,6 +164,7 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
         self : object
             The fitted selector.
         """
+        self._forget_fitted_attributes()
         X_checked, y_labels = self._validate_real(X, y)
         X_pool, y_pool = self._draw_pool(X, y_labels)
         pool_checked, y_pool = self._validate_pool(X_pool, y_pool)
@@ -157,6 +196,12 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
             groups = self._class_groups(y_labels, y_pool)
         self._run_groups(groups, real, pool, random_state)
         return self
+
+    def _forget_fitted_attributes(self):
+        """Drop the previous fit's attributes: a refit must not keep stale weights or scores."""
+        for name in [name for name in vars(self) if name.endswith("_")
+                     and not name.startswith("_")]:
+            delattr(self, name)
 
     def _n_rows_total(self, n_real):
         """Total number of synthetic rows asked for by ``n_select``."""
@@ -293,7 +338,6 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
                 )
         else:
             quotas = largest_remainder(self._n_rows_total(len(y)), self._class_counts)
-        self.sampling_strategy_ = dict(zip(self.classes_.tolist(), quotas.tolist(), strict=True))
         groups = []
         for label, quota in zip(self.classes_.tolist(), quotas.tolist(), strict=True):
             if quota == 0:
@@ -313,15 +357,17 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
         n_groups = 1 if self.task_ == "regression" else len(self.classes_)
         labels = [None] if self.task_ == "regression" else self.classes_.tolist()
         selected, weights, scores, diagnostics = [], None, None, {}
-        for label, real_rows, pool_rows, quota in groups:
+        for label, _, pool_rows, quota in groups:
             if pool_rows.size < quota:
                 where = "" if label is None else f" of class {label!r}"
                 raise ValueError(
                     f"The quota{where} is {quota} rows but the pool has only {pool_rows.size} "
                     f"rows{where}; lower n_select or enlarge the pool."
                 )
-            result = self._select_group(real[real_rows], pool[pool_rows], quota,
-                                        random_state)
+        for label, real_rows, pool_rows, quota in groups:
+            group = Group(label=label, real=real[real_rows], pool=pool[pool_rows],
+                          pool_indices=pool_rows, n_select=quota)
+            result = self._select_group(group, random_state)
             selected.append(pool_rows[result.selected])
             if result.weights is not None:
                 weights = np.zeros(len(pool)) if weights is None else weights
@@ -333,6 +379,11 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
                 diagnostics.setdefault(name, np.full(n_groups, np.nan))[
                     labels.index(label)] = value
         self.selected_indices_ = np.concatenate(selected).astype(np.intp)
+        if self.task_ == "classification":
+            # The rows actually added per class, as imbalanced-learn's samplers report them.
+            chosen = self.y_pool_[self.selected_indices_]
+            self.sampling_strategy_ = {label: int(np.sum(chosen == label))
+                                       for label in self.classes_.tolist()}
         if weights is not None:
             self.weights_ = weights
         if scores is not None:

@@ -39,15 +39,7 @@ class CenterMatchingSelector(BaseSelector):
     taken in pool order. The selection is deterministic: ``random_state`` only matters for a
     generator pool or a randomised PCA.
 
-    Parameters
-    ----------
-    {pool}
-    {n_select}
-    {selector_tail}
-
-    Attributes
-    ----------
-    {selector_attributes}
+    {parameters_and_attributes}
     scores_ : ndarray of shape (n_pool,)
         Minus the distance of each pool row to its class's real centroid (larger is nearer);
         NaN for rows of classes that were not selected from.
@@ -75,7 +67,8 @@ class CenterMatchingSelector(BaseSelector):
     0
     """
 
-    def _select_group(self, real, pool, n_select, random_state):
+    def _select_group(self, group, random_state):
+        real, pool, n_select = group.real, group.pool, group.n_select
         squared_distances = _squared_distances_to_centroid(real, pool)
         selected = np.argsort(squared_distances, kind="stable")[:n_select]
         return _selection(squared_distances, selected, -np.sqrt(squared_distances))
@@ -155,12 +148,13 @@ class CenterSamplingSelector(BaseSelector):
     def __init__(self, pool, *, n_select=1.0, temperature=1.0, n_components=None,
                  feature_map=None, pool_size=10.0, include_real=True, task="auto",
                  random_state=None):
-        self.temperature = temperature
-        super().__init__(pool, n_select=n_select, n_components=n_components,
-                         feature_map=feature_map, pool_size=pool_size,
-                         include_real=include_real, task=task, random_state=random_state)
+        self._set_init_params(pool=pool, n_select=n_select, temperature=temperature,
+                              n_components=n_components, feature_map=feature_map,
+                              pool_size=pool_size, include_real=include_real, task=task,
+                              random_state=random_state)
 
-    def _select_group(self, real, pool, n_select, random_state):
+    def _select_group(self, group, random_state):
+        real, pool, n_select = group.real, group.pool, group.n_select
         squared_distances = _squared_distances_to_centroid(real, pool)
         # The median sets the kernel's width; the mean when most rows sit on the centroid.
         scale = next((s for s in (np.median(squared_distances), squared_distances.mean())

@@ -1,13 +1,12 @@
 """Covariance matching: choose the pool rows whose covariance matches the real rows'."""
 
-import warnings
 
 import numpy as np
 from sklearn.base import clone
 from sklearn.covariance import EmpiricalCovariance
 from sklearn.utils._param_validation import HasMethods, StrOptions
 
-from ._base import BaseSelector, GroupSelection
+from ._base import BaseSelector, GroupSelection, warn_solver_fallback
 from ._docstrings import fill_doc
 from ._solvers import (
     SolverFailedError,
@@ -154,14 +153,12 @@ class CovarianceMatchingSelector(BaseSelector):
                  solver="auto", solver_options=None, mixture=False, n_components=None,
                  feature_map=None, pool_size=10.0, include_real=True, task="auto",
                  random_state=None):
-        self.method = method
-        self.covariance_estimator = covariance_estimator
-        self.solver = solver
-        self.solver_options = solver_options
-        self.mixture = mixture
-        super().__init__(pool, n_select=n_select, n_components=n_components,
-                         feature_map=feature_map, pool_size=pool_size,
-                         include_real=include_real, task=task, random_state=random_state)
+        self._set_init_params(pool=pool, n_select=n_select, method=method,
+                              covariance_estimator=covariance_estimator, solver=solver,
+                              solver_options=solver_options, mixture=mixture,
+                              n_components=n_components, feature_map=feature_map,
+                              pool_size=pool_size, include_real=include_real, task=task,
+                              random_state=random_state)
 
     def _prepare(self, real, y_real, pool, y_pool, random_state):
         if self.method == "relaxed":
@@ -173,7 +170,8 @@ class CovarianceMatchingSelector(BaseSelector):
             return "auto"
         return resolve_relaxed_solver(self.solver, 0, 0)
 
-    def _select_group(self, real, pool, n_select, random_state):
+    def _select_group(self, group, random_state):
+        real, pool, n_select = group.real, group.pool, group.n_select
         estimator = EmpiricalCovariance() if self.covariance_estimator is None else clone(
             self.covariance_estimator)
         target = estimator.fit(real).covariance_
@@ -192,10 +190,7 @@ class CovarianceMatchingSelector(BaseSelector):
                 )
                 bound, duality_gap = certificate.lower_bound, certificate.duality_gap
             except SolverFailedError as exc:
-                warnings.warn(
-                    f"{exc}; falling back to method='greedy' for this class.", UserWarning,
-                    stacklevel=4,
-                )
+                warn_solver_fallback(exc, "method='greedy'")
         if weights is not None:
             selected, n_swaps = round_relaxed_weights(centred, matched, weights, n_select,
                                                       normaliser=normaliser)

@@ -94,36 +94,18 @@ class DiscriminatorSelector(BaseSelector):
     def __init__(self, pool, *, n_select=1.0, classifier=None, n_splits=5, n_components=None,
                  feature_map=None, pool_size=10.0, include_real=True, task="auto",
                  random_state=None):
-        self.classifier = classifier
-        self.n_splits = n_splits
-        super().__init__(pool, n_select=n_select, n_components=n_components,
-                         feature_map=feature_map, pool_size=pool_size,
-                         include_real=include_real, task=task, random_state=random_state)
+        self._set_init_params(pool=pool, n_select=n_select, classifier=classifier,
+                              n_splits=n_splits, n_components=n_components, feature_map=feature_map,
+                              pool_size=pool_size, include_real=include_real, task=task,
+                              random_state=random_state)
 
     def _prepare(self, real, y_real, pool, y_pool, random_state):
         self.pool_folds_ = np.full(len(pool), -1, dtype=np.intp)
         self.fold_train_indices_ = []
-        self._n_groups_selected = 0
 
-    def _group_pool_indices(self, n_rows):
-        """Indices into the whole pool of the group being selected.
-
-        The base selects the groups in its documented output order: for regression one group
-        of every pool row, for classification class by class in the order of ``classes_``,
-        skipping classes with a zero quota.
-        """
-        if self.task_ == "regression":
-            indices = np.arange(len(self.y_pool_))
-        else:
-            labels = [label for label, quota in self.sampling_strategy_.items() if quota > 0]
-            indices = np.flatnonzero(self.y_pool_ == labels[self._n_groups_selected])
-            self._n_groups_selected += 1
-        if len(indices) != n_rows:
-            raise RuntimeError("The base selector no longer selects the groups in class order.")
-        return indices
-
-    def _select_group(self, real, pool, n_select, random_state):
-        pool_indices = self._group_pool_indices(len(pool))
+    def _select_group(self, group, random_state):
+        real, pool, n_select = group.real, group.pool, group.n_select
+        pool_indices = group.pool_indices
         if len(pool) == 1:
             return GroupSelection(selected=np.array([0]), scores=np.array([np.nan]))
         template = LogisticRegression() if self.classifier is None else clone(self.classifier)

@@ -59,8 +59,17 @@ _SHARED = {
 }
 
 
+# Selectors without parameters of their own take both sections at once; their own
+# attributes, if any, follow in the docstring.
+_SHARED["parameters_and_attributes"] = "\n    ".join([
+    "Parameters", "----------", _SHARED["pool"], _SHARED["n_select"], _SHARED["selector_tail"],
+    "", "Attributes", "----------", _SHARED["selector_attributes"],
+])
+
+
 def fill_doc(obj):
-    """Replace ``{pool}``, ``{n_select}``, ``{selector_tail}`` and ``{selector_attributes}``."""
+    """Replace ``{pool}``, ``{n_select}``, ``{selector_tail}``, ``{selector_attributes}`` and
+    ``{parameters_and_attributes}`` (both sections at once) in a class docstring."""
     # str.replace rather than str.format: docstrings also hold literal braces ({"a", "b"}).
     for name, text in _SHARED.items():
         obj.__doc__ = obj.__doc__.replace("{" + name + "}", text)

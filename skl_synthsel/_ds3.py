@@ -1,16 +1,14 @@
 """DS3: choose the pool rows that best represent the real rows under a row-sparsity penalty."""
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils._param_validation import Interval
 
-from ._base import BaseSelector, GroupSelection
+from ._base import BaseSelector, GroupSelection, warn_solver_fallback
 from ._docstrings import fill_doc
-from ._solvers import SolverFailedError
-from ._solvers._ds3 import resolve_cvxpy_solver, solve_ds3
+from ._solvers import SolverFailedError, resolve_cvxpy_solver, solve_ds3
 
 # Above this many (pool row, real row) pairs per class, n_neighbors=None restricts each real
 # row to its nearest pool rows: the exact linear program has one variable per pair.
@@ -100,18 +98,16 @@ class DS3Selector(BaseSelector):
 
     Examples
     --------
-    >>> from sklearn.datasets import load_iris
-    >>> from sklearn.mixture import GaussianMixture
-    >>> from skl_synthsel import ClassConditionalSampler, DS3Selector
-    >>> X, y = load_iris(return_X_y=True)
-    >>> generator = ClassConditionalSampler(GaussianMixture(), random_state=0)
-    >>> X_pool, y_pool = generator.fit(X, y).sample(600)
-    >>> selector = DS3Selector((X_pool, y_pool), n_select=0.5, random_state=0)
-    >>> X_res, y_res = selector.fit_resample(X, y)
-    >>> X_res.shape
-    (225, 4)
-    >>> selector.n_representatives_.astype(int).tolist()
-    [10, 10, 11]
+    >>> from sklearn.datasets import load_wine
+    >>> from skl_synthsel import DS3Selector
+    >>> from skl_synthsel.datasets import make_flawed_pool
+    >>> X, y = load_wine(return_X_y=True)
+    >>> X_pool, y_pool = make_flawed_pool(X, y, n_samples=900, random_state=0)
+    >>> selector = DS3Selector((X_pool, y_pool), n_select=30).fit(X, y)
+    >>> selector.sampling_strategy_
+    {0: 10, 1: 12, 2: 8}
+    >>> selector.n_representatives_.astype(int).tolist()  # pool rows that represent the rest
+    [14, 15, 16]
     """
 
     _parameter_constraints = {
@@ -125,15 +121,17 @@ class DS3Selector(BaseSelector):
     def __init__(self, pool, *, n_select=1.0, regularization=0.01, n_neighbors=None,
                  solver="auto", solver_options=None, n_components=None, feature_map=None,
                  pool_size=10.0, include_real=True, task="auto", random_state=None):
-        self.regularization = regularization
-        self.n_neighbors = n_neighbors
-        self.solver = solver
-        self.solver_options = solver_options
-        super().__init__(pool, n_select=n_select, n_components=n_components,
-                         feature_map=feature_map, pool_size=pool_size,
-                         include_real=include_real, task=task, random_state=random_state)
+        self._set_init_params(pool=pool, n_select=n_select, regularization=regularization,
+                              n_neighbors=n_neighbors, solver=solver, solver_options=solver_options,
+                              n_components=n_components, feature_map=feature_map,
+                              pool_size=pool_size, include_real=include_real, task=task,
+                              random_state=random_state)
 
-    def _select_group(self, real, pool, n_select, random_state):
+    def _cvxpy_solver(self):
+        return "CLARABEL" if self.solver.lower() == "auto" else resolve_cvxpy_solver(self.solver)
+
+    def _select_group(self, group, random_state):
+        real, pool, n_select = group.real, group.pool, group.n_select
         n_neighbors = self.n_neighbors
         if n_neighbors is None:
             small = len(pool) * len(real) <= _MAX_EXACT_PAIRS
@@ -142,13 +140,10 @@ class DS3Selector(BaseSelector):
         try:
             mass, objective, lower_bound = solve_ds3(
                 pool, real, self.regularization, n_neighbors=n_neighbors,
-                solver=resolve_cvxpy_solver(self.solver), solver_options=self.solver_options,
+                solver=self._cvxpy_solver(), solver_options=self.solver_options,
             )
         except SolverFailedError as exc:
-            warnings.warn(
-                f"{exc}; falling back to the pool rows nearest the real rows for this class.",
-                UserWarning, stacklevel=4,
-            )
+            warn_solver_fallback(exc, "the pool rows nearest the real rows")
             mass, objective, lower_bound = np.zeros(len(pool)), np.nan, np.nan
         nearest_real = NearestNeighbors(n_neighbors=1).fit(real).kneighbors(pool)[0][:, 0]
         # lexsort: the last key is the primary one; it is stable, so pool order breaks ties.

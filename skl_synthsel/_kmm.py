@@ -1,17 +1,14 @@
 """Kernel mean matching: weight the pool rows so that their kernel mean matches the real rows'."""
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from scipy.spatial.distance import pdist
 from sklearn.utils._param_validation import Interval
 
-from ._base import BaseSelector, GroupSelection
+from ._base import BaseSelector, GroupSelection, warn_solver_fallback
 from ._docstrings import fill_doc
-from ._solvers import SolverFailedError
-from ._solvers._ds3 import resolve_cvxpy_solver
-from ._solvers._kmm import kernel_features, solve_kmm
+from ._solvers import SolverFailedError, kernel_features, resolve_cvxpy_solver, solve_kmm
 
 # Up to this many pool rows per class, n_landmarks=None uses the exact kernel.
 _MAX_EXACT_POOL = 500
@@ -124,18 +121,16 @@ class KernelMeanMatchingSelector(BaseSelector):
 
     Examples
     --------
-    >>> from sklearn.datasets import load_iris
-    >>> from sklearn.mixture import GaussianMixture
-    >>> from skl_synthsel import ClassConditionalSampler, KernelMeanMatchingSelector
-    >>> X, y = load_iris(return_X_y=True)
-    >>> generator = ClassConditionalSampler(GaussianMixture(), random_state=0)
-    >>> X_pool, y_pool = generator.fit(X, y).sample(600)
-    >>> selector = KernelMeanMatchingSelector((X_pool, y_pool), n_select=0.5, random_state=0)
-    >>> X_res, y_res = selector.fit_resample(X, y)
-    >>> X_res.shape
-    (225, 4)
-    >>> float(selector.weights_.sum())
-    75.0
+    >>> from sklearn.datasets import make_classification
+    >>> from skl_synthsel import KernelMeanMatchingSelector
+    >>> X_all, y_all = make_classification(n_samples=700, n_features=5, random_state=0)
+    >>> X, y = X_all[:100], y_all[:100]
+    >>> X_pool, y_pool = 1.5 * X_all[100:], y_all[100:]  # an over-dispersed pool
+    >>> selector = KernelMeanMatchingSelector((X_pool, y_pool), n_select=40).fit(X, y)
+    >>> selector.sampling_strategy_
+    {0: 18, 1: 22}
+    >>> float(selector.weights_.sum())  # per class, the weights sum to the quota
+    40.0
     """
 
     _parameter_constraints = {
@@ -152,22 +147,19 @@ class KernelMeanMatchingSelector(BaseSelector):
                  n_landmarks=None, solver="auto", solver_options=None, n_components=None,
                  feature_map=None, pool_size=10.0, include_real=True, task="auto",
                  random_state=None):
-        self.gamma = gamma
-        self.max_weight = max_weight
-        self.eps = eps
-        self.n_landmarks = n_landmarks
-        self.solver = solver
-        self.solver_options = solver_options
-        super().__init__(pool, n_select=n_select, n_components=n_components,
-                         feature_map=feature_map, pool_size=pool_size,
-                         include_real=include_real, task=task, random_state=random_state)
+        self._set_init_params(pool=pool, n_select=n_select, gamma=gamma, max_weight=max_weight,
+                              eps=eps, n_landmarks=n_landmarks, solver=solver,
+                              solver_options=solver_options, n_components=n_components,
+                              feature_map=feature_map, pool_size=pool_size,
+                              include_real=include_real, task=task, random_state=random_state)
 
     def _solver_and_options(self):
         if self.solver.lower() == "auto":
             return _AUTO_SOLVER, {**_AUTO_SOLVER_OPTIONS, **(self.solver_options or {})}
         return resolve_cvxpy_solver(self.solver), self.solver_options
 
-    def _select_group(self, real, pool, n_select, random_state):
+    def _select_group(self, group, random_state):
+        real, pool, n_select = group.real, group.pool, group.n_select
         gamma = _median_heuristic_gamma(real, pool) if self.gamma is None else self.gamma
         n_landmarks = self.n_landmarks
         if n_landmarks is None:
@@ -180,11 +172,7 @@ class KernelMeanMatchingSelector(BaseSelector):
             raw, _ = solve_kmm(factor, kappa, max_weight=self.max_weight, eps=self.eps,
                                solver=solver, solver_options=solver_options)
         except SolverFailedError as exc:
-            warnings.warn(
-                f"{exc}; falling back to the pool rows with the largest kernel mean term "
-                "kappa for this class.",
-                UserWarning, stacklevel=4,
-            )
+            warn_solver_fallback(exc, "the pool rows with the largest kernel mean term kappa")
             raw = None
         # lexsort: the last key is the primary one; it is stable, so pool order breaks ties.
         primary = kappa if raw is None else np.round(raw, _WEIGHT_DECIMALS)

@@ -15,15 +15,7 @@ class RandomSelector(BaseSelector):
     the quota's size is equally likely, whatever the rows' features: the baseline that any
     other selector has to beat.
 
-    Parameters
-    ----------
-    {pool}
-    {n_select}
-    {selector_tail}
-
-    Attributes
-    ----------
-    {selector_attributes}
+    {parameters_and_attributes}
 
     See Also
     --------
@@ -43,5 +35,6 @@ class RandomSelector(BaseSelector):
     {0: 62, 1: 58}
     """
 
-    def _select_group(self, real, pool, n_select, random_state):
-        return GroupSelection(selected=random_state.choice(len(pool), n_select, replace=False))
+    def _select_group(self, group, random_state):
+        return GroupSelection(
+            selected=random_state.choice(len(group.pool), group.n_select, replace=False))

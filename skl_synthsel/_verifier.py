@@ -107,12 +107,10 @@ class VerifierSelector(BaseSelector):
     def __init__(self, pool, *, n_select=1.0, verifier=None, threshold=None, calibration=None,
                  n_components=None, feature_map=None, pool_size=10.0, include_real=True,
                  task="auto", random_state=None):
-        self.verifier = verifier
-        self.threshold = threshold
-        self.calibration = calibration
-        super().__init__(pool, n_select=n_select, n_components=n_components,
-                         feature_map=feature_map, pool_size=pool_size,
-                         include_real=include_real, task=task, random_state=random_state)
+        self._set_init_params(pool=pool, n_select=n_select, verifier=verifier, threshold=threshold,
+                              calibration=calibration, n_components=n_components,
+                              feature_map=feature_map, pool_size=pool_size,
+                              include_real=include_real, task=task, random_state=random_state)
 
     def _prepare(self, real, y_real, pool, y_pool, random_state):
         if self.task_ == "regression":
@@ -123,7 +121,6 @@ class VerifierSelector(BaseSelector):
             )
         template = LogisticRegression() if self.verifier is None else clone(self.verifier)
         self.verifier_ = template.fit(real, y_real)
-        self._n_groups_selected = 0
         if self.calibration is not None:
             self._prepare_calibration()
 
@@ -177,13 +174,8 @@ class VerifierSelector(BaseSelector):
         self.critical_label_noise_ = (critical_label_noise(self.rho_, self.phi_) if defined
                                       else np.nan)
 
-    def _select_group(self, real, pool, n_select, random_state):
-        if self._n_groups_selected == 0:
-            # The base selects the classes with a positive quota in the order of classes_.
-            # Listed once: a threshold may lower a quota in sampling_strategy_ to 0 on the way.
-            self._group_labels = [c for c, quota in self.sampling_strategy_.items() if quota > 0]
-        label = self._group_labels[self._n_groups_selected]
-        self._n_groups_selected += 1
+    def _select_group(self, group, random_state):
+        pool, n_select, label = group.pool, group.n_select, group.label
         scores = self._own_label_probability(pool, np.full(len(pool), label))
         ranked = np.argsort(-scores, kind="stable")
         n_confirmed = n_select if self.threshold is None else int(
@@ -197,7 +189,6 @@ class VerifierSelector(BaseSelector):
                 "or enlarge the pool to get more.",
                 UserWarning, stacklevel=2,
             )
-            self.sampling_strategy_[label] = len(selected)
         if self.calibration is not None:
             calibration = self._calibration
             kept = (calibration["given"] == label) & (calibration["scores"] >= cut_off)

@@ -2,18 +2,16 @@
 
 from ._capped_simplex import project_capped_simplex, smallest_k_vertex
 from ._certificate import Certificate, certify
+from ._cvxpy import SolverFailedError, resolve_cvxpy_solver
+from ._ds3 import solve_ds3
 from ._fast_relaxed import RelaxedSolution, solve_relaxed_fast
 from ._first_order import accelerated_projected_gradient
 from ._greedy import greedy_covariance_matching
 from ._interior_point import solve_relaxed_interior_point
+from ._kmm import kernel_features, solve_kmm
 from ._mixture import mixture_gap, mixture_problem
 from ._objective import covariance_gap, svec, svec_columns
-from ._relaxed import (
-    SolverFailedError,
-    resolve_relaxed_solver,
-    solve_relaxed,
-    solve_relaxed_cvxpy,
-)
+from ._relaxed import resolve_relaxed_solver, solve_relaxed, solve_relaxed_cvxpy
 from ._rounding import round_relaxed_weights
 
 __all__ = [
@@ -24,12 +22,16 @@ __all__ = [
     "certify",
     "covariance_gap",
     "greedy_covariance_matching",
+    "kernel_features",
     "mixture_gap",
     "mixture_problem",
     "project_capped_simplex",
+    "resolve_cvxpy_solver",
     "resolve_relaxed_solver",
     "round_relaxed_weights",
     "smallest_k_vertex",
+    "solve_ds3",
+    "solve_kmm",
     "solve_relaxed",
     "solve_relaxed_cvxpy",
     "solve_relaxed_fast",

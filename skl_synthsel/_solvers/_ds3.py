@@ -26,36 +26,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.neighbors import NearestNeighbors
 
-from ._relaxed import SolverFailedError
-
-
-def resolve_cvxpy_solver(solver):
-    """The installed cvxpy solver called ``solver`` (any case); ``"auto"`` means Clarabel.
-
-    Raises
-    ------
-    ValueError
-        If no installed cvxpy solver has that name.
-    """
-    if solver.lower() == "auto":
-        return "CLARABEL"
-    installed = {name.upper(): name for name in cp.installed_solvers()}
-    if solver.upper() not in installed:
-        raise ValueError(
-            f"Unknown solver {solver!r}: use 'auto' or one of the installed cvxpy solvers "
-            f"{sorted(installed.values())}."
-        )
-    return installed[solver.upper()]
-
-
-def solve_cvxpy_problem(problem, solver, solver_options):
-    """Solve ``problem``; raise :class:`SolverFailedError` unless it ends (nearly) optimal."""
-    try:
-        problem.solve(solver=solver, **(solver_options or {}))
-    except cp.error.SolverError as exc:
-        raise SolverFailedError(f"cvxpy solver {solver} failed: {exc}") from exc
-    if problem.status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
-        raise SolverFailedError(f"cvxpy solver {solver} ended with status {problem.status!r}")
+from ._cvxpy import SolverFailedError, solve_cvxpy_problem
 
 
 def ds3_lambda_scale(pool, real):
@@ -98,11 +69,12 @@ def _solve_pairs(pair_real, pair_pool, dissimilarity, n_real, penalty, solver, s
         cp.Minimize(penalty * cp.sum(row_max) + dissimilarity @ z),
         [to_row_max @ row_max >= z, one_representation],
     )
-    solve_cvxpy_problem(problem, solver, solver_options)
-    if z.value is None or one_representation.dual_value is None:
-        raise SolverFailedError(f"cvxpy solver {solver} returned no solution")
+    representation = solve_cvxpy_problem(problem, z, solver, solver_options)
+    if one_representation.dual_value is None:
+        raise SolverFailedError(f"cvxpy solver {solver} returned no dual solution")
     # cvxpy's equality duals enter the Lagrangian with a minus sign.
-    return np.clip(z.value, 0.0, None), float(problem.value), -one_representation.dual_value
+    return (np.clip(representation, 0.0, None), float(problem.value),
+            -one_representation.dual_value)
 
 
 def _dual_excess(pool, real, prices, unit):

@@ -21,8 +21,7 @@ import numpy as np
 from sklearn.kernel_approximation import Nystroem
 from sklearn.metrics.pairwise import rbf_kernel
 
-from ._ds3 import solve_cvxpy_problem
-from ._relaxed import SolverFailedError
+from ._cvxpy import solve_cvxpy_problem
 
 # Directions of K with eigenvalues below this fraction of the largest are dropped from the
 # factor: they change the objective by less than this fraction of its scale (measured: 1e-8
@@ -122,7 +121,5 @@ def solve_kmm(factor, kappa, *, max_weight=1000.0, eps=None, solver="CLARABEL",
             cp.abs(cp.sum(weights) - n_pool) <= n_pool * eps,
         ],
     )
-    solve_cvxpy_problem(problem, solver, solver_options)
-    if weights.value is None:
-        raise SolverFailedError(f"cvxpy solver {solver} returned no solution")
-    return np.clip(weights.value, 0.0, max_weight), float(problem.value) * n_pool
+    solution = solve_cvxpy_problem(problem, weights, solver, solver_options)
+    return np.clip(solution, 0.0, max_weight), float(problem.value) * n_pool

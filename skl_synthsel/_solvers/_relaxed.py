@@ -15,6 +15,7 @@ import numpy as np
 
 from ._capped_simplex import project_capped_simplex
 from ._certificate import certify
+from ._cvxpy import SolverFailedError, resolve_cvxpy_solver, solve_cvxpy_problem
 from ._fast_relaxed import solve_relaxed_fast
 from ._objective import svec, svec_columns
 
@@ -26,10 +27,6 @@ FAST_SOLVER_OPTIONS = tuple(
     name for name, parameter in inspect.signature(solve_relaxed_fast).parameters.items()
     if parameter.kind is inspect.Parameter.KEYWORD_ONLY and name != "normaliser"
 )
-
-
-class SolverFailedError(RuntimeError):
-    """Raised when a solver returns no usable solution."""
 
 
 def solve_relaxed_cvxpy(U, target, k, *, solver="CLARABEL", solver_options=None,
@@ -78,15 +75,8 @@ def solve_relaxed_cvxpy(U, target, k, *, solver="CLARABEL", solver_options=None,
         cp.Minimize(cp.norm(residual, 2)),
         [weights >= 0, weights <= 1, cp.sum(weights) == k],
     )
-    try:
-        problem.solve(solver=solver, **(solver_options or {}))
-    except cp.error.SolverError as exc:
-        raise SolverFailedError(f"cvxpy solver {solver} failed: {exc}") from exc
-    if problem.status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE) or weights.value is None:
-        raise SolverFailedError(
-            f"cvxpy solver {solver} ended with status {problem.status!r}"
-        )
-    projected, _ = project_capped_simplex(np.clip(weights.value, 0.0, 1.0), k)
+    solution = solve_cvxpy_problem(problem, weights, solver, solver_options)
+    projected, _ = project_capped_simplex(np.clip(solution, 0.0, 1.0), k)
     return projected, float(problem.value)
 
 
@@ -115,14 +105,7 @@ def resolve_relaxed_solver(solver, n_rows, d):
         return "fast" if n_rows * p * p >= AUTO_FAST_COST else "CLARABEL"
     if solver.lower() == "fast":
         return "fast"
-    by_upper_name = {name.upper(): name for name in cp.installed_solvers()}
-    name = by_upper_name.get(solver.upper())
-    if name is None:
-        raise ValueError(
-            f"Unknown solver {solver!r}: use 'auto', 'fast' or one of the installed cvxpy "
-            f"solvers {sorted(by_upper_name.values())}."
-        )
-    return name
+    return resolve_cvxpy_solver(solver, other_choices=("auto", "fast"))
 
 
 def solve_relaxed(U, target, k, *, solver="auto", solver_options=None, normaliser=None):
