@@ -159,7 +159,7 @@ _SHARED_DOC = """
         The estimator fit on the augmented rows.
     n_features_in_ : int
         Number of features seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features seen in ``fit``, when ``X`` has string column names.
 """
 

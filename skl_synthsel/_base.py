@@ -103,11 +103,13 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
         ],
         "include_real": ["boolean"],
         "task": [StrOptions({"auto", "classification", "regression"})],
+        "match_target": ["boolean"],
         "random_state": ["random_state"],
     }
 
     def __init__(self, pool, *, n_select=1.0, n_components=None, feature_map=None,
-                 pool_size=10.0, include_real=True, task="auto", random_state=None):
+                 pool_size=10.0, include_real=True, task="auto", match_target=False,
+                 random_state=None):
         self.pool = pool
         self.n_select = n_select
         self.n_components = n_components
@@ -115,6 +117,7 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
         self.pool_size = pool_size
         self.include_real = include_real
         self.task = task
+        self.match_target = match_target
         self.random_state = random_state
 
     def _set_init_params(self, **params):
@@ -174,12 +177,13 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
             X_checked, pool_checked = X, _like_real_container(X, X_pool)
 
         regression = self.task_ == "regression"
+        in_space = regression and self.match_target  # the target as a matched coordinate
         self.feature_space_ = FeatureSpace(
             self.feature_map, self.n_components, self.random_state
-        ).fit(X_checked, y_labels if regression else None)
-        real = self.feature_space_.transform(X_checked, y_labels if regression else None,
+        ).fit(X_checked, y_labels if in_space else None)
+        real = self.feature_space_.transform(X_checked, y_labels if in_space else None,
                                              input_name="X")
-        pool = self.feature_space_.transform(pool_checked, y_pool if regression else None,
+        pool = self.feature_space_.transform(pool_checked, y_pool if in_space else None,
                                              input_name="X_pool")
         random_state = check_random_state(self.random_state)
         self._prepare(real, y_labels, pool, y_pool, random_state)

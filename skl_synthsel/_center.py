@@ -34,8 +34,9 @@ class CenterMatchingSelector(BaseSelector):
     The "center matching" baseline of Rezaei et al. (2025): in each class, the quota of pool
     rows with the smallest Euclidean distance to the mean of the class's real rows, in the
     feature space (standardised with the real rows' statistics, optionally mapped and reduced
-    by PCA). For regression the standardised target is a coordinate of the feature space, so
-    the rows nearest the joint centroid of ``(X, y)`` are chosen. Rows at equal distance are
+    by PCA). For regression with ``match_target=True`` the standardised target is a coordinate
+    of the feature space, so the rows nearest the joint centroid of ``(X, y)`` are chosen. Rows
+    at equal distance are
     taken in pool order. The selection is deterministic: ``random_state`` only matters for a
     generator pool or a randomised PCA.
 
@@ -145,13 +146,13 @@ class CenterSamplingSelector(BaseSelector):
         "temperature": [Interval(Real, 0, None, closed="neither")],
     }
 
-    def __init__(self, pool, *, n_select=1.0, temperature=1.0, n_components=None,
-                 feature_map=None, pool_size=10.0, include_real=True, task="auto",
+    def __init__(self, pool, *, n_select=1.0, temperature=1.0, n_components=None, feature_map=None,
+                 pool_size=10.0, include_real=True, task="auto", match_target=False,
                  random_state=None):
         self._set_init_params(pool=pool, n_select=n_select, temperature=temperature,
                               n_components=n_components, feature_map=feature_map,
                               pool_size=pool_size, include_real=include_real, task=task,
-                              random_state=random_state)
+                              match_target=match_target, random_state=random_state)
 
     def _select_group(self, group, random_state):
         real, pool, n_select = group.real, group.pool, group.n_select

@@ -152,13 +152,13 @@ class CovarianceMatchingSelector(BaseSelector):
     def __init__(self, pool, *, n_select=1.0, method="relaxed", covariance_estimator=None,
                  solver="auto", solver_options=None, mixture=False, n_components=None,
                  feature_map=None, pool_size=10.0, include_real=True, task="auto",
-                 random_state=None):
+                 match_target=False, random_state=None):
         self._set_init_params(pool=pool, n_select=n_select, method=method,
                               covariance_estimator=covariance_estimator, solver=solver,
                               solver_options=solver_options, mixture=mixture,
                               n_components=n_components, feature_map=feature_map,
                               pool_size=pool_size, include_real=include_real, task=task,
-                              random_state=random_state)
+                              match_target=match_target, random_state=random_state)
 
     def _prepare(self, real, y_real, pool, y_pool, random_state):
         if self.method == "relaxed":

@@ -17,7 +17,7 @@ from ._docstrings import fill_doc
 class DiscriminatorSelector(BaseSelector):
     """Select the synthetic rows that a classifier finds hardest to tell from real rows.
 
-    In each class (jointly over ``(X, y)`` for regression), a clone of ``classifier`` learns to
+    In each class (for regression, over the whole pool), a clone of ``classifier`` learns to
     tell the class's real rows (label 1) from its pool rows (label 0) in the feature space, and
     the quota of pool rows with the highest predicted probability of being real is selected
     (ties in pool order).
@@ -93,11 +93,11 @@ class DiscriminatorSelector(BaseSelector):
 
     def __init__(self, pool, *, n_select=1.0, classifier=None, n_splits=5, n_components=None,
                  feature_map=None, pool_size=10.0, include_real=True, task="auto",
-                 random_state=None):
+                 match_target=False, random_state=None):
         self._set_init_params(pool=pool, n_select=n_select, classifier=classifier,
                               n_splits=n_splits, n_components=n_components, feature_map=feature_map,
                               pool_size=pool_size, include_real=include_real, task=task,
-                              random_state=random_state)
+                              match_target=match_target, random_state=random_state)
 
     def _prepare(self, real, y_real, pool, y_pool, random_state):
         self.pool_folds_ = np.full(len(pool), -1, dtype=np.intp)

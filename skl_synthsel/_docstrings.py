@@ -20,9 +20,8 @@ _SHARED = {
         Applied first to real and pool rows (fit on the real rows), e.g. a
         :class:`~sklearn.compose.ColumnTransformer` that one-hot encodes categorical columns, or
         an embedding. The feature space is ``feature_map``, then standardisation with the real
-        rows' mean and standard deviation, then the optional PCA; for regression the
-        standardised target is appended as a last coordinate, so rows whose target does not
-        follow the real relation are not matched. Output rows stay in the original columns.
+        rows' mean and standard deviation, then the optional PCA, all fit on the real rows.
+        Output rows stay in the original columns.
     pool_size : int or float, default=10.0
         Rows drawn from a generator pool: an int is a number of rows, a float a multiple of
         the number of rows to select. Has no effect on an array pool.
@@ -33,6 +32,12 @@ _SHARED = {
         ``"auto"`` treats a continuous ``y`` as regression (one joint selection) and anything
         else as classes (one selection per class). Set ``"regression"`` for integer-valued
         targets such as counts.
+    match_target : bool, default=False
+        Regression only: whether the standardised target joins the coordinates in which rows
+        are compared. ``False`` compares the features alone, as the covariance-matching theory
+        does (a target coordinate makes the selection copy the real rows' noise). ``True``
+        guards against a generator that got the relation between features and target wrong:
+        rows whose target does not follow it no longer match.
     random_state : int, RandomState instance or None, default=None
         Seeds every randomised choice: the same input and seed give the same selection.""",
     "selector_attributes": """selected_indices_ : ndarray of shape (n_selected,)
@@ -54,7 +59,7 @@ _SHARED = {
         The fitted map to the space in which rows are compared.
     n_features_in_ : int
         Number of features seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features seen in ``fit``, when ``X`` has string column names.""",
 }
 

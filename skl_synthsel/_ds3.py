@@ -118,14 +118,14 @@ class DS3Selector(BaseSelector):
         "solver_options": [dict, None],
     }
 
-    def __init__(self, pool, *, n_select=1.0, regularization=0.01, n_neighbors=None,
-                 solver="auto", solver_options=None, n_components=None, feature_map=None,
-                 pool_size=10.0, include_real=True, task="auto", random_state=None):
+    def __init__(self, pool, *, n_select=1.0, regularization=0.01, n_neighbors=None, solver="auto",
+                 solver_options=None, n_components=None, feature_map=None, pool_size=10.0,
+                 include_real=True, task="auto", match_target=False, random_state=None):
         self._set_init_params(pool=pool, n_select=n_select, regularization=regularization,
                               n_neighbors=n_neighbors, solver=solver, solver_options=solver_options,
                               n_components=n_components, feature_map=feature_map,
                               pool_size=pool_size, include_real=include_real, task=task,
-                              random_state=random_state)
+                              match_target=match_target, random_state=random_state)
 
     def _cvxpy_solver(self):
         return "CLARABEL" if self.solver.lower() == "auto" else resolve_cvxpy_solver(self.solver)

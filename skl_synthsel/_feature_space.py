@@ -10,9 +10,9 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 class FeatureSpace:
     """Feature map, then standardisation, then PCA, all fit on the real rows only.
 
-    For regression the target, standardised with the real targets' mean and standard deviation,
-    is appended as a last coordinate: a synthetic row whose ``y`` does not follow the real relation
-    between features and target then has the wrong covariance and is not matched.
+    Given a regression target (``match_target=True``), the target standardised with the real
+    targets' mean and standard deviation is appended as a last coordinate: a synthetic row whose
+    ``y`` does not follow the real relation between features and target then does not match.
     """
 
     def __init__(self, feature_map, n_components, random_state):

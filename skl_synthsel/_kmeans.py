@@ -45,7 +45,7 @@ def _nearest_distinct_rows(centers, rows):
 class KMeansSelector(BaseSelector):
     """Select one synthetic row per k-means cluster of the pool, per class.
 
-    The "K-means" baseline of Rezaei et al. (2025): in each class (jointly over ``(X, y)`` for
+    The "K-means" baseline of Rezaei et al. (2025): in each class (the whole pool for
     regression) the class's pool rows are clustered, in the feature space, into as many
     clusters as the class's quota, and the row nearest each cluster centre is selected. When
     two centres share a nearest row (duplicated rows, or fewer distinct rows than clusters),
@@ -113,11 +113,11 @@ class KMeansSelector(BaseSelector):
 
     def __init__(self, pool, *, n_select=1.0, batch_threshold=10_000, n_init="auto",
                  n_components=None, feature_map=None, pool_size=10.0, include_real=True,
-                 task="auto", random_state=None):
+                 task="auto", match_target=False, random_state=None):
         self._set_init_params(pool=pool, n_select=n_select, batch_threshold=batch_threshold,
                               n_init=n_init, n_components=n_components, feature_map=feature_map,
                               pool_size=pool_size, include_real=include_real, task=task,
-                              random_state=random_state)
+                              match_target=match_target, random_state=random_state)
 
     def _prepare(self, real, y_real, pool, y_pool, random_state):
         self.clusterers_ = []

@@ -146,12 +146,13 @@ class KernelMeanMatchingSelector(BaseSelector):
     def __init__(self, pool, *, n_select=1.0, gamma=None, max_weight=1000.0, eps=None,
                  n_landmarks=None, solver="auto", solver_options=None, n_components=None,
                  feature_map=None, pool_size=10.0, include_real=True, task="auto",
-                 random_state=None):
+                 match_target=False, random_state=None):
         self._set_init_params(pool=pool, n_select=n_select, gamma=gamma, max_weight=max_weight,
                               eps=eps, n_landmarks=n_landmarks, solver=solver,
                               solver_options=solver_options, n_components=n_components,
                               feature_map=feature_map, pool_size=pool_size,
-                              include_real=include_real, task=task, random_state=random_state)
+                              include_real=include_real, task=task, match_target=match_target,
+                              random_state=random_state)
 
     def _solver_and_options(self):
         if self.solver.lower() == "auto":

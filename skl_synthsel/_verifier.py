@@ -106,11 +106,12 @@ class VerifierSelector(BaseSelector):
 
     def __init__(self, pool, *, n_select=1.0, verifier=None, threshold=None, calibration=None,
                  n_components=None, feature_map=None, pool_size=10.0, include_real=True,
-                 task="auto", random_state=None):
+                 task="auto", match_target=False, random_state=None):
         self._set_init_params(pool=pool, n_select=n_select, verifier=verifier, threshold=threshold,
                               calibration=calibration, n_components=n_components,
                               feature_map=feature_map, pool_size=pool_size,
-                              include_real=include_real, task=task, random_state=random_state)
+                              include_real=include_real, task=task, match_target=match_target,
+                              random_state=random_state)
 
     def _prepare(self, real, y_real, pool, y_pool, random_state):
         if self.task_ == "regression":

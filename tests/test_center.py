@@ -42,7 +42,8 @@ def test_center_matching_equals_brute_force_per_class(classification_data):
 
 def test_center_matching_regression_uses_the_joint_centroid(regression_data):
     X, y, X_pool, y_pool = regression_data
-    selector = CenterMatchingSelector((X_pool, y_pool), n_select=40).fit(X, y)
+    selector = CenterMatchingSelector((X_pool, y_pool), n_select=40, match_target=True)
+    selector.fit(X, y)
     joint_real, joint_pool = standardise(np.column_stack([X, y]),
                                          np.column_stack([X_pool, y_pool]))
     nearest, _ = brute_force_nearest(joint_real, joint_pool, 40)
@@ -159,7 +160,7 @@ def test_center_sampling_regression(regression_data):
     selector = CenterSamplingSelector((X_pool, y_pool), n_select=30, temperature=0.5,
                                       random_state=1)
     X_res, y_res = selector.fit_resample(X, y)
-    real, pool = standardise(np.column_stack([X, y]), np.column_stack([X_pool, y_pool]))
+    real, pool = standardise(X, X_pool)  # the features alone (match_target=False)
     expected, _ = gumbel_top_k(real, pool, 30, 0.5, np.random.RandomState(1))
     assert selector.selected_indices_.tolist() == expected.tolist()
     assert np.array_equal(y_res[50:], y_pool[expected])

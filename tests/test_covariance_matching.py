@@ -98,16 +98,23 @@ def test_shrunk_target_and_pca(classification_data):
     assert len(selector.selected_indices_) == 60
 
 
-def test_regression_matches_jointly_with_the_target(regression_data):
+def test_regression_matches_the_features_and_optionally_the_target(regression_data):
     X, y, X_pool, y_pool = regression_data
     selector = CovarianceMatchingSelector((X_pool, y_pool), n_select=100, random_state=0)
     X_res, y_res = selector.fit_resample(X, y)
     assert selector.task_ == "regression"
     assert X_res.shape == (150, 3) and y_res.shape == (150,)
-    # The standardised target is a coordinate of the matched space.
-    assert selector.feature_space_.transform(X, y, input_name="X").shape == (50, 4)
     assert selector.covariance_gap_[0] < selector.random_covariance_gap_[0]
     assert not hasattr(selector, "sampling_strategy_")
+    # The target covariance is over the three features; with match_target over (X, y).
+    assert selector.target_norm_[0] == pytest.approx(np.linalg.norm(np.cov(
+        ((X - X.mean(axis=0)) / X.std(axis=0)).T, bias=True)))
+    joint = CovarianceMatchingSelector((X_pool, y_pool), n_select=100, match_target=True,
+                                       random_state=0).fit(X, y)
+    standardised = np.column_stack([X, y])
+    standardised = (standardised - standardised.mean(axis=0)) / standardised.std(axis=0)
+    assert joint.target_norm_[0] == pytest.approx(np.linalg.norm(np.cov(standardised.T,
+                                                                          bias=True)))
 
 
 def test_regression_rejects_a_wrong_relation_between_features_and_target(regression_data):
@@ -115,7 +122,8 @@ def test_regression_rejects_a_wrong_relation_between_features_and_target(regress
     # Half the pool has the sign of its targets flipped: a generator that got the relation wrong.
     broken = y_pool.copy()
     broken[::2] *= -1
-    selector = CovarianceMatchingSelector((X_pool, broken), n_select=100, random_state=0)
+    selector = CovarianceMatchingSelector((X_pool, broken), n_select=100, match_target=True,
+                                          random_state=0)
     selector.fit(X, y)
     kept_broken = np.isin(selector.selected_indices_, np.arange(0, len(y_pool), 2)).mean()
     assert kept_broken < 0.3

@@ -159,7 +159,8 @@ def test_regression_discriminates_features_and_target_jointly(regression_data):
     y_pool = y_pool.copy()
     wrong_target = np.arange(len(y_pool)) % 2 == 0
     y_pool[wrong_target] += 3.0 * y.std()
-    selector = DiscriminatorSelector((X_pool, y_pool), n_select=2.0, random_state=0)
+    selector = DiscriminatorSelector((X_pool, y_pool), n_select=2.0, match_target=True,
+                                     random_state=0)
     X_res, y_res = selector.fit_resample(X, y)
     assert len(y_res) == 150 and len(set(selector.selected_indices_.tolist())) == 100
     assert np.mean(wrong_target[selector.selected_indices_]) < 0.05

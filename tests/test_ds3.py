@@ -154,7 +154,7 @@ def test_random_state_and_pandas_round_trip(generator_pool, classification_data)
 
 def test_regression_represents_features_and_target_jointly(regression_data):
     X, y, X_pool, y_pool = regression_data
-    selector = DS3Selector((X_pool, y_pool), n_select=40, random_state=0)
+    selector = DS3Selector((X_pool, y_pool), n_select=40, match_target=True, random_state=0)
     X_res, y_res = selector.fit_resample(X, y)
     assert len(X_res) == 90 and len(set(selector.selected_indices_.tolist())) == 40
     assert np.array_equal(y_res[50:], y_pool[selector.selected_indices_])

@@ -126,7 +126,7 @@ def test_random_state_and_pandas_round_trip(generator_pool, classification_data)
 
 def test_regression_clusters_features_and_target_jointly(regression_data):
     X, y, X_pool, y_pool = regression_data
-    selector = KMeansSelector((X_pool, y_pool), n_select=25, random_state=0)
+    selector = KMeansSelector((X_pool, y_pool), n_select=25, match_target=True, random_state=0)
     X_res, y_res = selector.fit_resample(X, y)
     (clusterer,) = selector.clusterers_
     _, joint_pool = standardise(np.column_stack([X, y]), np.column_stack([X_pool, y_pool]))

@@ -168,7 +168,8 @@ def test_regression_matches_features_and_target_jointly(regression_data):
     # Rows whose target breaks the real relation: never chosen.
     y_pool = y_pool.copy()
     y_pool[:500] += 5.0
-    selector = KernelMeanMatchingSelector((X_pool, y_pool), n_select=40, random_state=0)
+    selector = KernelMeanMatchingSelector((X_pool, y_pool), n_select=40, match_target=True,
+                                          random_state=0)
     X_res, y_res = selector.fit_resample(X, y)
     assert len(X_res) == 90 and len(set(selector.selected_indices_.tolist())) == 40
     assert np.array_equal(y_res[50:], y_pool[selector.selected_indices_])
