@@ -51,7 +51,6 @@ from sklearn.datasets import load_breast_cancer, load_digits, load_wine
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.mixture import GaussianMixture
-from sklearn.model_selection import train_test_split
 from sklearn.neighbors import KernelDensity
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
@@ -59,6 +58,7 @@ from sklearn.preprocessing import QuantileTransformer, StandardScaler
 from sklearn.utils import check_random_state
 
 from skl_synthsel import ClassConditionalSampler
+from skl_synthsel._demo import split_real_generator_test
 from skl_synthsel._registry import SELECTORS
 from skl_synthsel.datasets import make_flawed_pool
 from skl_synthsel.metrics import covariance_shift
@@ -214,20 +214,6 @@ def covariance_gap(X_real, y_real, X_added, y_added):
     return float(np.mean(gaps)) if gaps else np.nan
 
 
-def split(X, y, n_real_per_class, seed):
-    """A real test split, a small real training split and a disjoint generator split."""
-    rest, X_test, y_rest, y_test = train_test_split(X, y, test_size=0.3, stratify=y,
-                                                    random_state=seed)
-    rng = np.random.default_rng(seed)
-    real_rows = np.concatenate([
-        rng.choice(np.flatnonzero(y_rest == label), n_real_per_class, replace=False)
-        for label in np.unique(y)
-    ])
-    generator_rows = np.setdiff1d(np.arange(len(y_rest)), real_rows)
-    return (rest[real_rows], y_rest[real_rows], rest[generator_rows], y_rest[generator_rows],
-            X_test, y_test)
-
-
 def extra_real_rows(X_gen, y_gen, per_class, seed):
     """``per_class[label]`` further real rows per class, or None if the split is too small."""
     rng = np.random.default_rng(seed + 1)
@@ -255,7 +241,8 @@ def run_task(dataset, seed, config):
 def _run_task(dataset, seed, config):
     loader, n_real_per_class = DATASETS[dataset]
     X, y = loader(return_X_y=True)
-    X_real, y_real, X_gen, y_gen, X_test, y_test = split(X, y, n_real_per_class, seed)
+    X_real, y_real, X_gen, y_gen, X_test, y_test = split_real_generator_test(
+        X, y, n_real_per_class, seed)
     n_pool = config["pool_factor"] * len(y_real)
     pools = draw_pools(X_gen, y_gen, n_pool, seed)
     mixed = mix_pools(pools, n_pool, seed)

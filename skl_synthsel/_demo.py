@@ -24,7 +24,7 @@ from .datasets import make_flawed_pool
 DATASETS = {"breast_cancer": load_breast_cancer, "wine": load_wine, "digits": load_digits}
 
 
-def _selector_variants(ratio, seed):
+def _selector_variants():
     """Every registered selector with its defaults; covariance matching both ways."""
     for name, selector in SELECTORS.items():
         if name == "covariance":
@@ -34,8 +34,13 @@ def _selector_variants(ratio, seed):
             yield name, {}, selector
 
 
-def _split(X, y, n_real_per_class, seed):
-    """A small real table, a disjoint generator-training split and a real test split."""
+def split_real_generator_test(X, y, n_real_per_class, seed):
+    """A small real table, a disjoint generator-training split and a real test split.
+
+    Shared by the demo and ``benchmarks/paper_tabular.py``: 30% of the rows are the test split
+    (stratified), ``n_real_per_class`` of the rest per class the real training table, and the
+    remaining rows train the generators.
+    """
     rest, X_test, y_rest, y_test = train_test_split(X, y, test_size=0.3, stratify=y,
                                                     random_state=seed)
     rng = np.random.default_rng(seed)
@@ -84,7 +89,8 @@ def run_demo(dataset="breast_cancer", *, n_real_per_class=25, ratio=2.0, pool_fa
         entry["seconds"].append(seconds)
 
     for seed in range(n_seeds):
-        X_real, y_real, X_gen, y_gen, X_test, y_test = _split(X, y, n_real_per_class, seed)
+        X_real, y_real, X_gen, y_gen, X_test, y_test = split_real_generator_test(
+            X, y, n_real_per_class, seed)
         X_pool, y_pool = make_flawed_pool(
             X_gen, y_gen, n_samples=pool_factor * len(y_real), mode_collapse=0.3,
             over_dispersion=0.3, label_noise=label_noise, random_state=seed,
@@ -92,7 +98,7 @@ def run_demo(dataset="breast_cancer", *, n_real_per_class=25, ratio=2.0, pool_fa
         record("real only", clone(model).fit(X_real, y_real).score(X_test, y_test), 0.0)
         whole = clone(model).fit(np.vstack([X_real, X_pool]), np.concatenate([y_real, y_pool]))
         record("real + whole pool", whole.score(X_test, y_test), 0.0)
-        for name, params, selector_class in _selector_variants(ratio, seed):
+        for name, params, selector_class in _selector_variants():
             selector = selector_class((X_pool, y_pool), n_select=ratio, random_state=seed,
                                       **params)
             start = time.perf_counter()

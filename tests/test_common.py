@@ -74,12 +74,12 @@ def expected_failures(estimator):
     xfail_strict=True,  # an expected failure that passes is a stale entry
 )
 def test_sklearn_compatible(estimator, check):
-    check(estimator)
+    assert check(estimator) is None  # a check raises on failure and returns nothing
 
 
 @parametrize_with_sampler_checks(SELECTOR_INSTANCES, expected_failed_checks=expected_failures)
 def test_imblearn_sampler_compatible(estimator, check):
-    check(estimator)
+    assert check(estimator) is None  # a check raises on failure and returns nothing
 
 
 def test_registry_names_every_public_selector():
