@@ -175,8 +175,8 @@ class CovarianceMatchingSelector(BaseSelector):
         estimator = EmpiricalCovariance() if self.covariance_estimator is None else clone(
             self.covariance_estimator)
         target = estimator.fit(real).covariance_
-        centred = pool - real.mean(axis=0)
-        real_centred = real - real.mean(axis=0)
+        real_mean = real.mean(axis=0)
+        centred, real_centred = pool - real_mean, real - real_mean
         if self.mixture:
             matched, normaliser = mixture_problem(real_centred, target, n_select)
         else:

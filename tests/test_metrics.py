@@ -172,34 +172,14 @@ def test_generalization_difference_repeats_and_evaluation_target():
     X_test, y_test = _linear_data(500, 4, misspecified=True)
     X_syn, y_syn = _linear_data(200, 5, misspecified=True)
     estimator = DecisionTreeRegressor(max_features=1)
-    result = generalization_difference(
-        estimator,
-        X_syn,
-        y_syn,
-        X_real,
-        y_real,
-        X_test,
-        y_test,
-        n_repeats=4,
-        subsample=0.5,
-        random_state=0,
-    )
+    arguments = (estimator, X_syn, y_syn, X_real, y_real, X_test, y_test)
+    options = dict(n_repeats=4, subsample=0.5, random_state=0)
+    result = generalization_difference(*arguments, **options)
     assert result["per_seed"]["signed"].shape == (4,)
     assert result["signed_std"] > 0
     with pytest.raises(NotFittedError):
         check_is_fitted(estimator)
-    again = generalization_difference(
-        estimator,
-        X_syn,
-        y_syn,
-        X_real,
-        y_real,
-        X_test,
-        y_test,
-        n_repeats=4,
-        subsample=0.5,
-        random_state=0,
-    )
+    again = generalization_difference(*arguments, **options)
     assert again["signed"] == result["signed"]
 
 
