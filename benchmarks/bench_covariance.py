@@ -27,7 +27,7 @@ def make_problem(n_pool, d, seed):
     real = rng.normal(size=(200, d)) @ mixing
     pool = rng.normal(size=(n_pool, d)) @ mixing
     pool[: n_pool // 4] *= 2.0  # over-dispersed part
-    pool[n_pool // 4: n_pool // 2] = pool[n_pool // 4] + 0.1 * rng.normal(size=(n_pool // 4, d))
+    pool[n_pool // 4 : n_pool // 2] = pool[n_pool // 4] + 0.1 * rng.normal(size=(n_pool // 4, d))
     mean, scale = real.mean(axis=0), real.std(axis=0)
     real, pool = (real - mean) / scale, (pool - mean) / scale
     return pool - real.mean(axis=0), np.cov(real.T, bias=True)
@@ -53,12 +53,16 @@ def run_case(n_pool, d, seed):
     greedy = greedy_covariance_matching(centred, target, k, start_index=nearest)
     greedy_time = time.perf_counter() - start
     rng = np.random.default_rng(seed)
-    random_gap = np.median([
-        covariance_gap(centred, target, indicator(n_pool, rng.choice(n_pool, k, replace=False)))
-        for _ in range(10)
-    ])
+    random_gap = np.median(
+        [
+            covariance_gap(centred, target, indicator(n_pool, rng.choice(n_pool, k, replace=False)))
+            for _ in range(10)
+        ]
+    )
     return {
-        "relaxed_s": relaxed_time, "solve_s": solve_time, "greedy_s": greedy_time,
+        "relaxed_s": relaxed_time,
+        "solve_s": solve_time,
+        "greedy_s": greedy_time,
         "bound": bound / norm,
         "relaxed": covariance_gap(centred, target, indicator(n_pool, rounded)) / norm,
         "greedy": covariance_gap(centred, target, indicator(n_pool, greedy)) / norm,
@@ -73,19 +77,24 @@ def main(argv=None):
     args = parser.parse_args(argv)
     sizes = [1000] if args.quick else [1000, 10000]
     repeats = 1 if args.quick else args.repeats
-    print("| N | d | k | relaxed time (s) [cvxpy part] | greedy time (s) | time ratio "
-          "relaxed/greedy | relaxed bound | gap relaxed+rounding | gap greedy | gap random "
-          "| random/relaxed |")
+    print(
+        "| N | d | k | relaxed time (s) [cvxpy part] | greedy time (s) | time ratio "
+        "relaxed/greedy | relaxed bound | gap relaxed+rounding | gap greedy | gap random "
+        "| random/relaxed |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n_pool in sizes:
         for d in (5, 20):
             runs = [run_case(n_pool, d, seed) for seed in range(repeats)]
             med = {key: float(np.median([run[key] for run in runs])) for key in runs[0]}
-            print(f"| {n_pool} | {d} | {n_pool // 10} | {med['relaxed_s']:.2f} "
-                  f"[{med['solve_s']:.2f}] | {med['greedy_s']:.3f} "
-                  f"| {med['relaxed_s'] / med['greedy_s']:.0f}x | {med['bound']:.4f} "
-                  f"| {med['relaxed']:.4f} | {med['greedy']:.4f} | {med['random']:.4f} "
-                  f"| {med['random'] / med['relaxed']:.1f}x |", flush=True)
+            print(
+                f"| {n_pool} | {d} | {n_pool // 10} | {med['relaxed_s']:.2f} "
+                f"[{med['solve_s']:.2f}] | {med['greedy_s']:.3f} "
+                f"| {med['relaxed_s'] / med['greedy_s']:.0f}x | {med['bound']:.4f} "
+                f"| {med['relaxed']:.4f} | {med['greedy']:.4f} | {med['random']:.4f} "
+                f"| {med['random'] / med['relaxed']:.1f}x |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

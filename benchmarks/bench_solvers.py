@@ -71,8 +71,12 @@ def worker_cvxpy(n_rows, d, seed, target_kind):
     weights, _ = solve_relaxed_cvxpy(pool, target, k)
     seconds = time.perf_counter() - started
     certificate = certify(pool, target, weights)
-    return {"seconds": seconds, "objective": certificate.objective,
-            "duality_gap": certificate.duality_gap, "peak_rss_mb": _peak_rss_mb()}
+    return {
+        "seconds": seconds,
+        "objective": certificate.objective,
+        "duality_gap": certificate.duality_gap,
+        "peak_rss_mb": _peak_rss_mb(),
+    }
 
 
 def worker_fast(n_rows, d, seed, target_kind):
@@ -95,16 +99,24 @@ def worker_fast(n_rows, d, seed, target_kind):
     rounding_seconds = time.perf_counter() - started
     certificate = solution.certificate
     return {
-        "seconds": seconds, "objective": certificate.objective,
-        "lower_bound": certificate.lower_bound, "duality_gap": certificate.duality_gap,
-        "converged": solution.converged, "peak_rss_mb": _peak_rss_mb(), "extra_mb": extra_mb,
-        "pool_mb": pool.nbytes / 2**20, "n_first_order_iter": solution.n_first_order_iter,
+        "seconds": seconds,
+        "objective": certificate.objective,
+        "lower_bound": certificate.lower_bound,
+        "duality_gap": certificate.duality_gap,
+        "converged": solution.converged,
+        "peak_rss_mb": _peak_rss_mb(),
+        "extra_mb": extra_mb,
+        "pool_mb": pool.nbytes / 2**20,
+        "n_first_order_iter": solution.n_first_order_iter,
         "median_iteration_s": float(np.median(solution.iteration_seconds))
-        if solution.iteration_seconds else float("nan"),
+        if solution.iteration_seconds
+        else float("nan"),
         "n_interior_point_iter": solution.n_interior_point_iter,
-        "working_set_size": solution.working_set_size, "phases": solution.seconds,
+        "working_set_size": solution.working_set_size,
+        "phases": solution.seconds,
         "rounded_gap": certify(pool, target, _indicator(n_rows, selected)).objective,
-        "n_swaps": n_swaps, "rounding_seconds": rounding_seconds,
+        "n_swaps": n_swaps,
+        "rounding_seconds": rounding_seconds,
         "target_norm": float(np.linalg.norm(target)),
     }
 
@@ -123,8 +135,12 @@ def worker_greedy(n_rows, d, seed, target_kind):
         selected = greedy_covariance_matching(pool, target, k, start_index=start_index)
         times.append(time.perf_counter() - started)
     certificate = certify(pool, target, _indicator(n_rows, selected))
-    return {"seconds": float(np.median(times)), "objective": certificate.objective,
-            "lower_bound": certificate.lower_bound, "peak_rss_mb": _peak_rss_mb()}
+    return {
+        "seconds": float(np.median(times)),
+        "objective": certificate.objective,
+        "lower_bound": certificate.lower_bound,
+        "peak_rss_mb": _peak_rss_mb(),
+    }
 
 
 def worker_gflops():
@@ -139,18 +155,27 @@ def worker_gflops():
     return {"gflops": 2 * 2000**3 / min(times) / 1e9}
 
 
-_WORKERS = {"cvxpy": worker_cvxpy, "fast": worker_fast, "greedy": worker_greedy,
-            "gflops": worker_gflops}
+_WORKERS = {
+    "cvxpy": worker_cvxpy,
+    "fast": worker_fast,
+    "greedy": worker_greedy,
+    "gflops": worker_gflops,
+}
 
 
 # -- the parent: run workers under a time limit, gather, print --------------------------------
 def run_worker(name, args, threads, limit):
     """Run a worker in a subprocess; returns its JSON, or a dict with a ``status``."""
-    environment = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads),
-                       OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+    environment = dict(
+        os.environ,
+        OPENBLAS_NUM_THREADS=str(threads),
+        OMP_NUM_THREADS=str(threads),
+        MKL_NUM_THREADS=str(threads),
+    )
     command = [sys.executable, __file__, "--worker", name, *map(str, args)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                               env=environment)
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=environment
+    )
     started = time.perf_counter()
     status = None
     while True:
@@ -168,8 +193,11 @@ def run_worker(name, args, threads, limit):
     peak_mb = usage.ru_maxrss / 1024
     if status is None and exit_status == 0 and output.strip():
         return json.loads(output.strip().splitlines()[-1])
-    return {"status": status or f"failed (exit {exit_status})", "peak_rss_mb": peak_mb,
-            "killed_after": limit if status else None}
+    return {
+        "status": status or f"failed (exit {exit_status})",
+        "peak_rss_mb": peak_mb,
+        "killed_after": limit if status else None,
+    }
 
 
 def _p(d):
@@ -182,13 +210,15 @@ def _fmt(value, spec):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="N in {2000, 10000}, d = 20 only (under a minute)")
+    parser.add_argument(
+        "--quick", action="store_true", help="N in {2000, 10000}, d = 20 only (under a minute)"
+    )
     parser.add_argument("--sizes", type=float, nargs="+", help="pool sizes N")
     parser.add_argument("--dims", type=int, nargs="+", help="dimensions d")
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads per solver")
-    parser.add_argument("--cvxpy-limit", type=float, default=120.0,
-                        help="time limit of one cvxpy run in seconds")
+    parser.add_argument(
+        "--cvxpy-limit", type=float, default=120.0, help="time limit of one cvxpy run in seconds"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -198,12 +228,13 @@ def main(argv=None):
         print(json.dumps(_WORKERS[name](*values)))
         return
 
-    sizes = [int(n) for n in (args.sizes or ([2000, 10000] if args.quick
-                                              else [1e4, 1e5, 1e6]))]
+    sizes = [int(n) for n in (args.sizes or ([2000, 10000] if args.quick else [1e4, 1e5, 1e6]))]
     dims = args.dims or ([20] if args.quick else [20, 50])
     gflops = run_worker("gflops", [], args.threads, None)["gflops"]
-    print(f"BLAS threads per solver: {args.threads}; measured {gflops:.1f} GFlop/s (dgemm "
-          f"2000^3); cvxpy (Clarabel, linear-map form) limit {args.cvxpy_limit:.0f} s.\n")
+    print(
+        f"BLAS threads per solver: {args.threads}; measured {gflops:.1f} GFlop/s (dgemm "
+        f"2000^3); cvxpy (Clarabel, linear-map form) limit {args.cvxpy_limit:.0f} s.\n"
+    )
 
     cvxpy_rate = None  # seconds per unit of N p^2, from the first cvxpy run
     rows = []
@@ -215,8 +246,9 @@ def main(argv=None):
         if predicted is not None and predicted > 2.5 * args.cvxpy_limit:
             cvxpy = {"status": f"not run (>limit: ~{predicted:.0f} s predicted)"}
         else:
-            cvxpy = run_worker("cvxpy", [n_rows, d, args.seed, target_kind], args.threads,
-                               args.cvxpy_limit)
+            cvxpy = run_worker(
+                "cvxpy", [n_rows, d, args.seed, target_kind], args.threads, args.cvxpy_limit
+            )
             if "seconds" in cvxpy and cvxpy_rate is None:
                 cvxpy_rate = cvxpy["seconds"] / cost
             elif "seconds" not in cvxpy and cvxpy_rate is None:
@@ -227,28 +259,37 @@ def main(argv=None):
     _print_details(rows, gflops)
 
     greedy_cases = [(10000, 32)] if args.quick else [(10000, 32), (100000, 20)]
-    print("\nThe paper's greedy (exact forward selection, O(N d) per step), k = N / 10, "
-          "paper target; median of 3 runs; certificate = gap minus the Frank-Wolfe lower "
-          "bound at its own subset.\n")
+    print(
+        "\nThe paper's greedy (exact forward selection, O(N d) per step), k = N / 10, "
+        "paper target; median of 3 runs; certificate = gap minus the Frank-Wolfe lower "
+        "bound at its own subset.\n"
+    )
     print("| N | d | k | time (s) | peak RSS MB | objective | certified lower bound |")
     print("|---:|---:|---:|---:|---:|---:|---:|")
     for n_rows, d in greedy_cases:
         greedy = run_worker("greedy", [n_rows, d, args.seed, "paper"], args.threads, None)
-        print(f"| {n_rows} | {d} | {n_rows // 10} | {greedy['seconds']:.2f} "
-              f"| {greedy['peak_rss_mb']:.0f} | {greedy['objective']:.6g} "
-              f"| {greedy['lower_bound']:.6g} |", flush=True)
+        print(
+            f"| {n_rows} | {d} | {n_rows // 10} | {greedy['seconds']:.2f} "
+            f"| {greedy['peak_rss_mb']:.0f} | {greedy['objective']:.6g} "
+            f"| {greedy['lower_bound']:.6g} |",
+            flush=True,
+        )
 
 
 def _print_row(row, gflops, header):
     target_kind, n_rows, d, cvxpy, fast = row
     if header:
-        print("| target | N | d | k | cvxpy time (s) | cvxpy peak RSS MB | cvxpy objective "
-              "| cvxpy cert. gap | fast time (s) | fast peak RSS MB | fast extra MB "
-              "| fast objective | fast cert. gap | objective rel. diff | speed-up |")
+        print(
+            "| target | N | d | k | cvxpy time (s) | cvxpy peak RSS MB | cvxpy objective "
+            "| cvxpy cert. gap | fast time (s) | fast peak RSS MB | fast extra MB "
+            "| fast objective | fast cert. gap | objective rel. diff | speed-up |"
+        )
         print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     if "seconds" in cvxpy:
-        cvxpy_cells = (f"{cvxpy['seconds']:.2f} | {cvxpy['peak_rss_mb']:.0f} "
-                       f"| {cvxpy['objective']:.10g} | {cvxpy['duality_gap']:.2e}")
+        cvxpy_cells = (
+            f"{cvxpy['seconds']:.2f} | {cvxpy['peak_rss_mb']:.0f} "
+            f"| {cvxpy['objective']:.10g} | {cvxpy['duality_gap']:.2e}"
+        )
         difference = fast["objective"] - cvxpy["objective"]
         if cvxpy["objective"] > 1e-6 * fast["target_norm"]:
             difference = f"{difference / cvxpy['objective']:+.2e}"
@@ -259,35 +300,47 @@ def _print_row(row, gflops, header):
         rss = cvxpy.get("peak_rss_mb")
         cvxpy_cells = f"{cvxpy['status']} | {_fmt(rss, '.0f')} | n/a | n/a"
         killed_after = cvxpy.get("killed_after")
-        ratio_cells = "n/a | " + (f">{killed_after / fast['seconds']:.0f}x" if killed_after
-                                  else "n/a")
-    print(f"| {target_kind} | {n_rows} | {d} | {n_rows // 10} | {cvxpy_cells} "
-          f"| {fast['seconds']:.2f} | {fast['peak_rss_mb']:.0f} | {fast['extra_mb']:.0f} "
-          f"| {fast['objective']:.10g} | {fast['duality_gap']:.2e} | {ratio_cells} |",
-          flush=True)
+        ratio_cells = "n/a | " + (
+            f">{killed_after / fast['seconds']:.0f}x" if killed_after else "n/a"
+        )
+    print(
+        f"| {target_kind} | {n_rows} | {d} | {n_rows // 10} | {cvxpy_cells} "
+        f"| {fast['seconds']:.2f} | {fast['peak_rss_mb']:.0f} | {fast['extra_mb']:.0f} "
+        f"| {fast['objective']:.10g} | {fast['duality_gap']:.2e} | {ratio_cells} |",
+        flush=True,
+    )
 
 
 def _print_details(rows, gflops):
-    print("\nThe fast solver in detail: first-order iterations against the BLAS limit "
-          f"(4 N d^2 flops at {gflops:.1f} GFlop/s), the exact solve on the working set, and "
-          "the rounding to exactly k rows (top-k or systematic start, then swap repair).\n")
-    print("| target | N | d | pool MB | FO iters | median iter (s) | BLAS limit (s) "
-          "| iter / limit | IPM iters | working set | phases FO / WS / IPM / cert (s) "
-          "| certified | rounded gap | rounded / bound | rounded / ‖C‖ | swaps | rounding (s) |")
+    print(
+        "\nThe fast solver in detail: first-order iterations against the BLAS limit "
+        f"(4 N d^2 flops at {gflops:.1f} GFlop/s), the exact solve on the working set, and "
+        "the rounding to exactly k rows (top-k or systematic start, then swap repair).\n"
+    )
+    print(
+        "| target | N | d | pool MB | FO iters | median iter (s) | BLAS limit (s) "
+        "| iter / limit | IPM iters | working set | phases FO / WS / IPM / cert (s) "
+        "| certified | rounded gap | rounded / bound | rounded / ‖C‖ | swaps | rounding (s) |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---:|")
     for target_kind, n_rows, d, _, fast in rows:
         limit = 4 * n_rows * d * d / (gflops * 1e9)
-        phases = " / ".join(f"{fast['phases'][name]:.2f}" for name in
-                            ("first_order", "working_set", "interior_point", "certificate"))
+        phases = " / ".join(
+            f"{fast['phases'][name]:.2f}"
+            for name in ("first_order", "working_set", "interior_point", "certificate")
+        )
         bound = fast["lower_bound"]
         ratio = f"{fast['rounded_gap'] / bound:.4f}" if bound > 0 else "n/a (bound 0)"
-        print(f"| {target_kind} | {n_rows} | {d} | {fast['pool_mb']:.0f} "
-              f"| {fast['n_first_order_iter']} | {fast['median_iteration_s']:.4f} "
-              f"| {limit:.4f} | {fast['median_iteration_s'] / limit:.1f}x "
-              f"| {fast['n_interior_point_iter']} | {fast['working_set_size']} | {phases} "
-              f"| {'yes' if fast['converged'] else 'no'} | {fast['rounded_gap']:.6g} "
-              f"| {ratio} | {fast['rounded_gap'] / fast['target_norm']:.2e} "
-              f"| {fast['n_swaps']} | {fast['rounding_seconds']:.2f} |", flush=True)
+        print(
+            f"| {target_kind} | {n_rows} | {d} | {fast['pool_mb']:.0f} "
+            f"| {fast['n_first_order_iter']} | {fast['median_iteration_s']:.4f} "
+            f"| {limit:.4f} | {fast['median_iteration_s'] / limit:.1f}x "
+            f"| {fast['n_interior_point_iter']} | {fast['working_set_size']} | {phases} "
+            f"| {'yes' if fast['converged'] else 'no'} | {fast['rounded_gap']:.6g} "
+            f"| {ratio} | {fast['rounded_gap'] / fast['target_norm']:.2e} "
+            f"| {fast['n_swaps']} | {fast['rounding_seconds']:.2f} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

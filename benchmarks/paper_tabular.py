@@ -58,8 +58,8 @@ from sklearn.preprocessing import QuantileTransformer, StandardScaler
 from sklearn.utils import check_random_state
 
 from skl_synthsel import ClassConditionalSampler
-from skl_synthsel._demo import split_real_generator_test
-from skl_synthsel._registry import SELECTORS
+from skl_synthsel.cli._demo import split_real_generator_test
+from skl_synthsel.cli._select import METHODS as SELECTORS
 from skl_synthsel.datasets import make_flawed_pool
 from skl_synthsel.metrics import covariance_shift
 
@@ -84,6 +84,7 @@ MAIN = "covariance (relaxed)"
 
 
 # -- generators ---------------------------------------------------------------------------------
+
 
 class StandardizedDensity(BaseEstimator):
     """A density estimator fit in the standardised space; samples are scaled back.
@@ -122,13 +123,15 @@ class GaussianCopula(BaseEstimator):
 
     def fit(self, X, y=None):
         self.marginals_ = QuantileTransformer(
-            n_quantiles=min(len(X), 100), output_distribution="normal",
+            n_quantiles=min(len(X), 100),
+            output_distribution="normal",
             random_state=self.random_state,
         ).fit(X)
         normal = self.marginals_.transform(X)
         self.mean_ = normal.mean(axis=0)
-        self.root_ = np.linalg.cholesky(LedoitWolf().fit(normal).covariance_
-                                        + 1e-9 * np.eye(X.shape[1]))
+        self.root_ = np.linalg.cholesky(
+            LedoitWolf().fit(normal).covariance_ + 1e-9 * np.eye(X.shape[1])
+        )
         return self
 
     def sample(self, n_samples=1, random_state=None):
@@ -153,8 +156,14 @@ def draw_pools(X_gen, y_gen, n_rows, seed):
     for name in GENERATORS:
         if name == "flawed":
             X_pool, y_pool, flaws = make_flawed_pool(
-                X_gen, y_gen, n_samples=n_rows, mode_collapse=0.3, over_dispersion=0.3,
-                label_noise=0.1, return_flaws=True, random_state=seed,
+                X_gen,
+                y_gen,
+                n_samples=n_rows,
+                mode_collapse=0.3,
+                over_dispersion=0.3,
+                label_noise=0.1,
+                return_flaws=True,
+                random_state=seed,
             )
             sources = np.char.add("flawed:", flaws.astype(str))
         else:
@@ -178,6 +187,7 @@ def mix_pools(pools, n_rows, seed):
 
 # -- methods, models and measurements ----------------------------------------------------------
 
+
 def selector_variants():
     """(name, selector class, extra parameters): every registered selector, covariance twice."""
     for key, selector in SELECTORS.items():
@@ -192,9 +202,16 @@ def make_models(seed):
     return {
         "logistic": make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000)),
         "forest": RandomForestClassifier(n_estimators=100, random_state=seed),
-        "mlp": make_pipeline(StandardScaler(), MLPClassifier(
-            hidden_layer_sizes=(32,), solver="lbfgs", alpha=1e-2, max_iter=500,
-            random_state=seed)),
+        "mlp": make_pipeline(
+            StandardScaler(),
+            MLPClassifier(
+                hidden_layer_sizes=(32,),
+                solver="lbfgs",
+                alpha=1e-2,
+                max_iter=500,
+                random_state=seed,
+            ),
+        ),
     }
 
 
@@ -209,8 +226,7 @@ def covariance_gap(X_real, y_real, X_added, y_added):
         added = X_added[y_added == label]
         if len(added) < 2:
             continue
-        gaps.append(covariance_shift(X_real[y_real == label], added,
-                                     standardize=True)["relative"])
+        gaps.append(covariance_shift(X_real[y_real == label], added, standardize=True)["relative"])
     return float(np.mean(gaps)) if gaps else np.nan
 
 
@@ -242,7 +258,8 @@ def _run_task(dataset, seed, config):
     loader, n_real_per_class = DATASETS[dataset]
     X, y = loader(return_X_y=True)
     X_real, y_real, X_gen, y_gen, X_test, y_test = split_real_generator_test(
-        X, y, n_real_per_class, seed)
+        X, y, n_real_per_class, seed
+    )
     n_pool = config["pool_factor"] * len(y_real)
     pools = draw_pools(X_gen, y_gen, n_pool, seed)
     mixed = mix_pools(pools, n_pool, seed)
@@ -260,23 +277,48 @@ def _run_task(dataset, seed, config):
             if model_name not in models:
                 continue
             accuracy = clone(model).fit(X_train, y_train).score(X_test, y_test)
-            records.append(dict(dataset=dataset, seed=seed, pool=pool_name, ratio=ratio,
-                                method=method, model=model_name, accuracy=accuracy,
-                                covariance_gap=gap, seconds=seconds, **composition))
+            records.append(
+                dict(
+                    dataset=dataset,
+                    seed=seed,
+                    pool=pool_name,
+                    ratio=ratio,
+                    method=method,
+                    model=model_name,
+                    accuracy=accuracy,
+                    covariance_gap=gap,
+                    seconds=seconds,
+                    **composition,
+                )
+            )
 
     def compare(pool_name, pool, ratio, models):
         X_pool, y_pool, sources = pool
         for name, selector_class, params in selector_variants():
-            selector = selector_class((X_pool, y_pool), n_select=ratio, random_state=seed,
-                                      n_components=n_components, **params)
+            selector = selector_class(
+                (X_pool, y_pool),
+                n_select=ratio,
+                random_state=seed,
+                n_components=n_components,
+                **params,
+            )
             tic = time.perf_counter()
             selector.fit(X_real, y_real)
             seconds = time.perf_counter() - tic
             rows = selector.selected_indices_
-            evaluate(pool_name, ratio, name, X_pool[rows], y_pool[rows], seconds, models,
-                     sources[rows] if pool_name == "mixed" else None)
-        per_class = {label: int(round(ratio * np.sum(y_real == label)))
-                     for label in np.unique(y_real)}
+            evaluate(
+                pool_name,
+                ratio,
+                name,
+                X_pool[rows],
+                y_pool[rows],
+                seconds,
+                models,
+                sources[rows] if pool_name == "mixed" else None,
+            )
+        per_class = {
+            label: int(round(ratio * np.sum(y_real == label))) for label in np.unique(y_real)
+        }
         extra = extra_real_rows(X_gen, y_gen, per_class, seed)
         if extra is not None:
             evaluate(pool_name, ratio, UPPER_BOUND, *extra, 0.0, models)
@@ -284,8 +326,12 @@ def _run_task(dataset, seed, config):
     all_models = MODELS
     evaluate("mixed", 0.0, REAL_ONLY, X_real[:0], y_real[:0], 0.0, all_models)
     if dataset in config["single_pool_datasets"]:  # real only is the same for every pool
-        records.extend({**r, "pool": pool_name} for pool_name in GENERATORS
-                       for r in records[:len(all_models)] if r["model"] == "logistic")
+        records.extend(
+            {**r, "pool": pool_name}
+            for pool_name in GENERATORS
+            for r in records[: len(all_models)]
+            if r["model"] == "logistic"
+        )
     evaluate("mixed", 0.0, WHOLE_POOL, mixed[0], mixed[1], 0.0, all_models, mixed[2])
     for ratio in config["ratios"]:
         compare("mixed", mixed, ratio, all_models)
@@ -297,12 +343,12 @@ def _run_task(dataset, seed, config):
 
 # -- aggregation and output ---------------------------------------------------------------------
 
+
 def method_order(results):
     """Baselines first, then the selectors in registry order, the upper bound last."""
     names = [REAL_ONLY, WHOLE_POOL] + [name for name, _, _ in selector_variants()]
     present = set(results["method"])
-    return [n for n in names if n in present] + ([UPPER_BOUND] if UPPER_BOUND in present
-                                                  else [])
+    return [n for n in names if n in present] + ([UPPER_BOUND] if UPPER_BOUND in present else [])
 
 
 def summarise(results, index, columns):
@@ -346,14 +392,17 @@ def main_tables(results, ratios):
                     value = mean.loc[method].get(key, np.nan)
                     spread = sd.loc[method].get(key, np.nan)
                     column = mean[(model, ratio)] if (model, ratio) in mean else pd.Series()
-                    best = (method not in (REAL_ONLY, WHOLE_POOL, UPPER_BOUND)
-                            and np.isclose(value, _best(column.to_dict(), methods)))
+                    best = method not in (REAL_ONLY, WHOLE_POOL, UPPER_BOUND) and np.isclose(
+                        value, _best(column.to_dict(), methods)
+                    )
                     cells.append(_cell(value, spread, best))
             rows.append(cells)
         n_seeds = data["seed"].nunique()
         _, n_real = DATASETS[dataset]
-        title = (f"{dataset}: {n_real} real rows per class, mixed pool of four generators, "
-                 f"test accuracy (mean ± sd over {n_seeds} seeds)")
+        title = (
+            f"{dataset}: {n_real} real rows per class, mixed pool of four generators, "
+            f"test accuracy (mean ± sd over {n_seeds} seeds)"
+        )
         tables.append((title, header, rows))
     return tables
 
@@ -373,13 +422,14 @@ def single_pool_tables(results, single_ratio):
         for method in methods:
             cells = [method]
             for pool in GENERATORS:
-                best = (method not in (REAL_ONLY, UPPER_BOUND)
-                        and np.isclose(mean.loc[method, pool], _best(mean[pool].to_dict(),
-                                                                      methods)))
+                best = method not in (REAL_ONLY, UPPER_BOUND) and np.isclose(
+                    mean.loc[method, pool], _best(mean[pool].to_dict(), methods)
+                )
                 cells.append(_cell(mean.loc[method, pool], sd.loc[method, pool], best))
             rows.append(cells)
-        title = (f"{dataset}: one generator's pool at a time, {single_ratio:g}:1, logistic "
-                 "regression")
+        title = (
+            f"{dataset}: one generator's pool at a time, {single_ratio:g}:1, logistic regression"
+        )
         tables.append((title, header, rows))
     return tables
 
@@ -387,15 +437,20 @@ def single_pool_tables(results, single_ratio):
 def composition_table(results, ratio):
     """Share of each source among the rows each method took from the mixed pool."""
     columns = [f"share:{s}" for s in SOURCES]
-    data = results[(results["pool"] == "mixed") & (results["model"] == "logistic")
-                   & ((results["ratio"] == ratio) | (results["method"] == WHOLE_POOL))]
+    data = results[
+        (results["pool"] == "mixed")
+        & (results["model"] == "logistic")
+        & ((results["ratio"] == ratio) | (results["method"] == WHOLE_POOL))
+    ]
     data = data.dropna(subset=columns)
     shares = data.groupby("method")[columns].mean()
     methods = [m for m in method_order(data) if m in shares.index]
     header = ["method"] + list(SOURCES)
     rows = [[m] + [f"{shares.loc[m, c]:.2f}" for c in columns] for m in methods]
-    title = (f"Where the selected rows come from (mixed pool, {ratio:g}:1, all datasets and "
-             "seeds): share of each generator; the flawed generator's rows by flaw")
+    title = (
+        f"Where the selected rows come from (mixed pool, {ratio:g}:1, all datasets and "
+        "seeds): share of each generator; the flawed generator's rows by flaw"
+    )
     return title, header, rows
 
 
@@ -411,8 +466,12 @@ def paired_comparison(results, against=REFERENCE):
     table = pd.DataFrame({"mean": diff.mean(), "sd": diff.std(ddof=1), "n": diff.size()})
     # Rank of covariance matching among the selectors (1 = best mean).
     selectors = [name for name, _, _ in selector_variants()]
-    means = (results[results["method"].isin(selectors)]
-             .groupby(keys[:-1] + ["method"])["accuracy"].mean().unstack("method"))
+    means = (
+        results[results["method"].isin(selectors)]
+        .groupby(keys[:-1] + ["method"])["accuracy"]
+        .mean()
+        .unstack("method")
+    )
     table["rank"] = means.rank(axis=1, ascending=False)[MAIN]
     table["n_selectors"] = means.notna().sum(axis=1)
     table["best"] = means.idxmax(axis=1)
@@ -438,36 +497,53 @@ def honest_summary(results):
     below = table["mean"] < 0
     lost = table[below & (table["mean"] < -se)].sort_values("mean")
     if below.any():
-        lines.append(f"Covariance matching (relaxed) has a lower mean accuracy than random "
-                     f"selection in {int(below.sum())} settings, in {len(lost)} of them by more "
-                     "than one standard error (difference ± standard error over seeds; the best "
-                     "selector there):")
+        lines.append(
+            f"Covariance matching (relaxed) has a lower mean accuracy than random "
+            f"selection in {int(below.sum())} settings, in {len(lost)} of them by more "
+            "than one standard error (difference ± standard error over seeds; the best "
+            "selector there):"
+        )
         lines.append("")
         for row, row_se in zip(lost.itertuples(), se[lost.index], strict=True):
             ratio = "" if row.ratio == 0 else f", {row.ratio:g}:1"
-            lines.append(f"- {row.dataset}, {row.pool} pool, {MODEL_LABELS[row.model]}{ratio}: "
-                         f"{row.mean:+.3f} ± {row_se:.3f} (best: {row.best})")
+            lines.append(
+                f"- {row.dataset}, {row.pool} pool, {MODEL_LABELS[row.model]}{ratio}: "
+                f"{row.mean:+.3f} ± {row_se:.3f} (best: {row.best})"
+            )
         lines.append("")
     best_counts = table["best"].value_counts()
-    lines.append("Best selector per setting (count): " + ", ".join(
-        f"{name} {count}" for name, count in best_counts.items()) + ".")
+    lines.append(
+        "Best selector per setting (count): "
+        + ", ".join(f"{name} {count}" for name, count in best_counts.items())
+        + "."
+    )
     return lines
 
 
 def markdown_table(title, header, rows):
-    lines = [f"### {title}", "", "| " + " | ".join(header) + " |",
-             "|" + "---|" + "---:|" * (len(header) - 1)]
+    lines = [
+        f"### {title}",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" + "---:|" * (len(header) - 1),
+    ]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
 
 
 def rst_table(title, header, rows):
     """A list-table with the same content (reStructuredText, for the docs)."""
+
     def cell(text):
         return text.replace("*", "\\*") if not text.startswith("**") else text
 
-    lines = [f".. list-table:: {title}", "   :header-rows: 1", "   :stub-columns: 1",
-             "   :class: benchmark-table", ""]
+    lines = [
+        f".. list-table:: {title}",
+        "   :header-rows: 1",
+        "   :stub-columns: 1",
+        "   :class: benchmark-table",
+        "",
+    ]
     for row in [header] + rows:
         lines.append(f"   * - {cell(row[0])}")
         lines += [f"     - {cell(value)}" for value in row[1:]]
@@ -480,23 +556,34 @@ def write_reports(results, config, output, wall_seconds):
     singles = single_pool_tables(results, config["single_ratio"])
     composition = composition_table(results, max(ratios))
     summary = honest_summary(results)
-    setup = (f"{config['n_seeds']} seeds, pool of {config['pool_factor']} rows per real row, "
-             f"ratios {', '.join(f'{r:g}:1' for r in ratios)}, every selector compares rows "
-             f"after a PCA to {config['n_components']} components fit on the real rows; "
-             f"run time {wall_seconds / 60:.1f} min on {config['n_jobs']} process(es) "
-             f"(`python benchmarks/paper_tabular.py{' --quick' if config['quick'] else ''}`).")
+    setup = (
+        f"{config['n_seeds']} seeds, pool of {config['pool_factor']} rows per real row, "
+        f"ratios {', '.join(f'{r:g}:1' for r in ratios)}, every selector compares rows "
+        f"after a PCA to {config['n_components']} components fit on the real rows; "
+        f"run time {wall_seconds / 60:.1f} min on {config['n_jobs']} process(es) "
+        f"(`python benchmarks/paper_tabular.py{' --quick' if config['quick'] else ''}`)."
+    )
 
-    md = ["# The paper's protocol on tabular data", "", setup, "",
-          "Bold: the best selector in the column (baselines and the real upper bound "
-          "excluded).", ""]
+    md = [
+        "# The paper's protocol on tabular data",
+        "",
+        setup,
+        "",
+        "Bold: the best selector in the column (baselines and the real upper bound excluded).",
+        "",
+    ]
     md += [markdown_table(*t) for t in tables]
     md += ["## Each generator alone", ""] + [markdown_table(*t) for t in singles]
     md += ["## Composition of the selections", "", markdown_table(*composition)]
     md += ["## Summary", ""] + summary
     (output / "paper_tabular.md").write_text("\n".join(md) + "\n")
 
-    rst = [setup, "", "Bold: the best selector in the column (baselines and the real upper "
-           "bound excluded).", ""]
+    rst = [
+        setup,
+        "",
+        "Bold: the best selector in the column (baselines and the real upper bound excluded).",
+        "",
+    ]
     rst += [rst_table(*t) for t in tables]
     rst += ["**Each generator alone.**", ""] + [rst_table(*t) for t in singles]
     rst += ["**Composition of the selections.**", "", rst_table(*composition)]
@@ -506,10 +593,27 @@ def write_reports(results, config, output, wall_seconds):
 
 # -- plots ----------------------------------------------------------------------------------------
 
-_FIXED_COLOURS = {MAIN: "tab:red", "covariance (greedy)": "tab:orange", REFERENCE: "black",
-                  UPPER_BOUND: "tab:green", WHOLE_POOL: "dimgrey", REAL_ONLY: "darkgrey"}
-_OTHER_COLOURS = ("tab:blue", "tab:purple", "tab:brown", "tab:pink", "tab:olive", "tab:cyan",
-                  "navy", "goldenrod", "teal", "slateblue", "sienna")
+_FIXED_COLOURS = {
+    MAIN: "tab:red",
+    "covariance (greedy)": "tab:orange",
+    REFERENCE: "black",
+    UPPER_BOUND: "tab:green",
+    WHOLE_POOL: "dimgrey",
+    REAL_ONLY: "darkgrey",
+}
+_OTHER_COLOURS = (
+    "tab:blue",
+    "tab:purple",
+    "tab:brown",
+    "tab:pink",
+    "tab:olive",
+    "tab:cyan",
+    "navy",
+    "goldenrod",
+    "teal",
+    "slateblue",
+    "sienna",
+)
 
 
 def method_colour(method):
@@ -539,8 +643,9 @@ def plot_accuracy_vs_ratio(results, ratios, path):
 
     mixed = results[results["pool"] == "mixed"]
     datasets = [d for d in DATASETS if d in set(mixed["dataset"])]
-    fig, axes = plt.subplots(len(datasets), len(MODELS), figsize=(13, 3.3 * len(datasets)),
-                             squeeze=False, sharex=True)
+    fig, axes = plt.subplots(
+        len(datasets), len(MODELS), figsize=(13, 3.3 * len(datasets)), squeeze=False, sharex=True
+    )
     selectors = [name for name, _, _ in selector_variants()]
     for i, dataset in enumerate(datasets):
         for j, model in enumerate(MODELS):
@@ -556,8 +661,9 @@ def plot_accuracy_vs_ratio(results, ratios, path):
                 ax.plot(ratios, row["mean"], ms=3, label=method, **style)
                 if method in (MAIN, REFERENCE):
                     se = row["std"] / np.sqrt(row["count"])
-                    ax.fill_between(ratios, row["mean"] - se, row["mean"] + se,
-                                    color=style["color"], alpha=0.15)
+                    ax.fill_between(
+                        ratios, row["mean"] - se, row["mean"] + se, color=style["color"], alpha=0.15
+                    )
             for method, ls in ((REAL_ONLY, "-"), (WHOLE_POOL, "-.")):
                 value = data[data["method"] == method]["accuracy"].mean()
                 ax.axhline(value, color=method_colour(method), ls=ls, lw=1.2, label=method)
@@ -570,10 +676,14 @@ def plot_accuracy_vs_ratio(results, ratios, path):
                 ax.set_xlabel("synthetic : real rows")
             ax.grid(alpha=0.3)
     handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 7), fontsize=8,
-               frameon=False)
-    fig.suptitle("Accuracy against the synthetic:real ratio (mixed pool; bands: ± 1 s.e. "
-                 "over seeds for covariance matching and random)", fontsize=11)
+    fig.legend(
+        handles, labels, loc="lower center", ncol=min(len(labels), 7), fontsize=8, frameon=False
+    )
+    fig.suptitle(
+        "Accuracy against the synthetic:real ratio (mixed pool; bands: ± 1 s.e. "
+        "over seeds for covariance matching and random)",
+        fontsize=11,
+    )
     fig.tight_layout(rect=(0, 0.06, 1, 0.97))
     fig.savefig(path, dpi=90)
     plt.close(fig)
@@ -583,11 +693,13 @@ def plot_gap_vs_accuracy(results, path):
     import matplotlib.pyplot as plt
     from scipy.stats import spearmanr
 
-    data = results[(results["pool"] == "mixed") & (results["model"] == "logistic")
-                   & results["covariance_gap"].notna()]
+    data = results[
+        (results["pool"] == "mixed")
+        & (results["model"] == "logistic")
+        & results["covariance_gap"].notna()
+    ]
     datasets = [d for d in DATASETS if d in set(data["dataset"])]
-    fig, axes = plt.subplots(1, len(datasets), figsize=(4.6 * len(datasets), 4.2),
-                             squeeze=False)
+    fig, axes = plt.subplots(1, len(datasets), figsize=(4.6 * len(datasets), 4.2), squeeze=False)
     methods = method_order(data)
     markers = {r: m for r, m in zip(sorted(set(data["ratio"])), "o^sDv", strict=False)}
     for ax, dataset in zip(axes[0], datasets, strict=True):
@@ -598,9 +710,16 @@ def plot_gap_vs_accuracy(results, path):
                 continue
             color = method_colour(method)
             for ratio, row in means.loc[method].iterrows():
-                ax.scatter(row["covariance_gap"], row["accuracy"], color=color,
-                           marker=markers.get(ratio, "o"), s=40, edgecolor="k", lw=0.4,
-                           label=method if ratio == means.loc[method].index[-1] else None)
+                ax.scatter(
+                    row["covariance_gap"],
+                    row["accuracy"],
+                    color=color,
+                    marker=markers.get(ratio, "o"),
+                    s=40,
+                    edgecolor="k",
+                    lw=0.4,
+                    label=method if ratio == means.loc[method].index[-1] else None,
+                )
         rho = spearmanr(subset["covariance_gap"], subset["accuracy"]).statistic
         ax.set_xscale("log")
         ax.set_title(f"{dataset} (Spearman rho over runs: {rho:+.2f})", fontsize=10)
@@ -608,11 +727,14 @@ def plot_gap_vs_accuracy(results, path):
         ax.set_ylabel("LR real test accuracy")
         ax.grid(alpha=0.3)
     handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 7), fontsize=8,
-               frameon=False)
+    fig.legend(
+        handles, labels, loc="lower center", ncol=min(len(labels), 7), fontsize=8, frameon=False
+    )
     ratio_text = ", ".join(f"{m} {r:g}:1" for r, m in markers.items() if r > 0)
-    fig.suptitle(f"Covariance gap against accuracy (mixed pool, mean over seeds; markers: "
-                 f"{ratio_text})", fontsize=11)
+    fig.suptitle(
+        f"Covariance gap against accuracy (mixed pool, mean over seeds; markers: {ratio_text})",
+        fontsize=11,
+    )
     fig.tight_layout(rect=(0, 0.1, 1, 0.95))
     fig.savefig(path, dpi=90)
     plt.close(fig)
@@ -633,8 +755,15 @@ def plot_composition(results, ratio, path):
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.set_xlabel("share of the added rows")
-    ax.legend(ncol=6, fontsize=7, loc="upper center", bbox_to_anchor=(0.45, -0.12),
-              frameon=False, handlelength=1.2, columnspacing=1.0)
+    ax.legend(
+        ncol=6,
+        fontsize=7,
+        loc="upper center",
+        bbox_to_anchor=(0.45, -0.12),
+        frameon=False,
+        handlelength=1.2,
+        columnspacing=1.0,
+    )
     ax.set_title(f"Where the selected rows come from (mixed pool, {ratio:g}:1)", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
@@ -643,23 +772,39 @@ def plot_composition(results, ratio, path):
 
 # -- driver -------------------------------------------------------------------------------------
 
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="a small run (2 datasets, 2 seeds, ratios 1 and 4)")
+    parser.add_argument(
+        "--quick", action="store_true", help="a small run (2 datasets, 2 seeds, ratios 1 and 4)"
+    )
     parser.add_argument("--seeds", type=int, default=None, help="default: 10 (quick: 2)")
     parser.add_argument("--datasets", nargs="+", choices=list(DATASETS), default=None)
-    parser.add_argument("--pool-factor", type=int, default=None,
-                        help="pool rows per real row (default: 20, quick: 10)")
-    parser.add_argument("--n-components", type=int, default=16,
-                        help="PCA dimension of the selectors' space (0: none)")
+    parser.add_argument(
+        "--pool-factor",
+        type=int,
+        default=None,
+        help="pool rows per real row (default: 20, quick: 10)",
+    )
+    parser.add_argument(
+        "--n-components",
+        type=int,
+        default=16,
+        help="PCA dimension of the selectors' space (0: none)",
+    )
     parser.add_argument("--n-jobs", type=int, default=2, help="processes (at most 2 cores)")
-    parser.add_argument("--from-results", action="store_true",
-                        help="do not run: redraw the tables and plots from the results file "
-                             "of an earlier run in the output directory")
-    parser.add_argument("--output-dir", type=Path, default=None,
-                        help=f"default: {DOCS_OUTPUT.relative_to(REPO)} "
-                             f"(quick: {QUICK_OUTPUT.relative_to(REPO)})")
+    parser.add_argument(
+        "--from-results",
+        action="store_true",
+        help="do not run: redraw the tables and plots from the results file "
+        "of an earlier run in the output directory",
+    )
+    parser.add_argument(
+        "--output-dir",
+        type=Path,
+        default=None,
+        help=f"default: {DOCS_OUTPUT.relative_to(REPO)} (quick: {QUICK_OUTPUT.relative_to(REPO)})",
+    )
     args = parser.parse_args(argv)
     quick = args.quick
     return args, dict(
@@ -683,8 +828,9 @@ def render(results, config, output, wall):
     import matplotlib
 
     matplotlib.use("Agg")
-    plot_accuracy_vs_ratio(results, list(config["ratios"]),
-                           output / "paper_tabular_accuracy_vs_ratio.png")
+    plot_accuracy_vs_ratio(
+        results, list(config["ratios"]), output / "paper_tabular_accuracy_vs_ratio.png"
+    )
     plot_gap_vs_accuracy(results, output / "paper_tabular_gap_vs_accuracy.png")
     plot_composition(results, max(config["ratios"]), output / "paper_tabular_composition.png")
 
@@ -703,12 +849,19 @@ def main(argv=None):
     order = sorted(config["datasets"], key=lambda d: -len(DATASETS[d][0]().target))
     tasks = [(dataset, seed) for dataset in order for seed in range(config["n_seeds"])]
     records, start = [], time.perf_counter()
-    print(f"{len(tasks)} runs (dataset x seed) on {config['n_jobs']} process(es)",
-          file=sys.stderr, flush=True)
+    print(
+        f"{len(tasks)} runs (dataset x seed) on {config['n_jobs']} process(es)",
+        file=sys.stderr,
+        flush=True,
+    )
 
     def report(done, dataset, seed, seconds):
-        print(f"[{done}/{len(tasks)}] {dataset} seed {seed}: {seconds:.0f} s "
-              f"(elapsed {time.perf_counter() - start:.0f} s)", file=sys.stderr, flush=True)
+        print(
+            f"[{done}/{len(tasks)}] {dataset} seed {seed}: {seconds:.0f} s "
+            f"(elapsed {time.perf_counter() - start:.0f} s)",
+            file=sys.stderr,
+            flush=True,
+        )
 
     if config["n_jobs"] == 1:
         for done, (dataset, seed) in enumerate(tasks, 1):
@@ -727,11 +880,16 @@ def main(argv=None):
     wall = time.perf_counter() - start
 
     results = pd.DataFrame.from_records(records).sort_values(
-        ["dataset", "pool", "model", "ratio", "method", "seed"], kind="stable")
+        ["dataset", "pool", "model", "ratio", "method", "seed"], kind="stable"
+    )
     results.to_csv(output / "paper_tabular_results.csv", index=False, float_format="%.5g")
-    (output / "paper_tabular_run.json").write_text(json.dumps(
-        {"wall_seconds": wall, "config": {k: v for k, v in config.items() if k != "datasets"}},
-        indent=1) + "\n")
+    (output / "paper_tabular_run.json").write_text(
+        json.dumps(
+            {"wall_seconds": wall, "config": {k: v for k, v in config.items() if k != "datasets"}},
+            indent=1,
+        )
+        + "\n"
+    )
     render(results, config, output, wall)
     print((output / "paper_tabular.md").read_text())
     print(f"wrote {output} in {wall / 60:.1f} min", file=sys.stderr)

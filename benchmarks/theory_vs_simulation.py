@@ -60,9 +60,7 @@ def covariance_shift_table(p, n_target, n_synthetic, rho_grid, reps, seed):
             error = model.coef_ - params["coef"]
             risks.append(error @ params["cov_target"] @ error)
             X = np.vstack([X_t, X_s])
-            design_risks.append(
-                np.trace(np.linalg.solve(X.T @ X, params["cov_target"]))
-            )
+            design_risks.append(np.trace(np.linalg.solve(X.T @ X, params["cov_target"])))
         theory = mixed_least_squares_risk(
             params["cov_target"], params["cov_synthetic"], n_target, n_synthetic, 1.0
         )
@@ -82,9 +80,9 @@ def pruning_table(p, n, m, mu_norm, gamma, verifiers, eps_grid, reps, seed):
     for eps in eps_grid:
         cells = []
         for rho, phi in verifiers:
-            theory = pruned_ridge_accuracy(
-                n, m, mu, eps=eps, rho=rho, phi=phi, gamma=gamma
-            )["accuracy"]
+            theory = pruned_ridge_accuracy(n, m, mu, eps=eps, rho=rho, phi=phi, gamma=gamma)[
+                "accuracy"
+            ]
             accuracies = []
             for _ in range(reps):
                 X_r, y_r, X_s, y_s = make_label_noise_pool(
@@ -161,9 +159,7 @@ def plot(path, cov_rows, prune_rows, verifiers):
     for k, (rho_v, phi_v) in enumerate(verifiers):
         cells = np.array([row[1][k] for row in prune_rows])
         (line,) = right.plot(eps, cells[:, 0], label=f"theory rho={rho_v}, phi={phi_v}")
-        right.errorbar(
-            eps, cells[:, 1], yerr=2 * cells[:, 2], fmt="o", color=line.get_color()
-        )
+        right.errorbar(eps, cells[:, 1], yerr=2 * cells[:, 2], fmt="o", color=line.get_color())
     right.axhline(0.5, color="grey", lw=0.5)
     right.set(xlabel="eps", ylabel="accuracy", title="Verifier pruning")
     right.legend()
@@ -192,12 +188,8 @@ def main(argv=None):
     start = time.perf_counter()
     # Many small fits: BLAS threads only add contention.
     with threadpool_limits(limits=1):
-        cov_rows = covariance_shift_table(
-            p1, n_target, n_synthetic, rho_grid, reps1, args.seed
-        )
-        prune_rows = pruning_table(
-            p3, n, m, mu_norm, gamma, verifiers, eps_grid, reps3, args.seed
-        )
+        cov_rows = covariance_shift_table(p1, n_target, n_synthetic, rho_grid, reps1, args.seed)
+        prune_rows = pruning_table(p3, n, m, mu_norm, gamma, verifiers, eps_grid, reps3, args.seed)
     print_covariance_table(cov_rows, p1, n_target, n_synthetic, reps1)
     print_pruning_table(prune_rows, verifiers, p3, n, m, mu_norm, gamma, reps3)
     print(f"({time.perf_counter() - start:.1f} s)")

@@ -69,6 +69,8 @@ def _plain_text(match, project):
     if role == "term" or target:
         return text
     return f"the {project} documentation"  # a bare label, e.g. a gallery example
+
+
 # A fitted attribute in a shape, e.g. ``(n_features_in_,)``, would read as a link target.
 _SHAPE_NAME = re.compile(r"(?<=[(, ])([A-Za-z]\w*_)(?=[,)])")
 
@@ -133,8 +135,12 @@ def _public_names():
     import importlib
 
     names = []
-    for module_name in ("skl_synthsel", "skl_synthsel.metrics", "skl_synthsel.theory",
-                        "skl_synthsel.datasets"):
+    for module_name in (
+        "skl_synthsel",
+        "skl_synthsel.metrics",
+        "skl_synthsel.theory",
+        "skl_synthsel.datasets",
+    ):
         module = importlib.import_module(module_name)
         names += [f"{module_name}.{name}" for name in module.__all__]
     return names
@@ -151,7 +157,8 @@ def _check_api_lists_everything(app):
     if missing:
         logging.getLogger(__name__).warning(
             "docs/api.rst does not list the public names %s: add them to a section",
-            ", ".join(missing))
+            ", ".join(missing),
+        )
 
 
 def setup(app):

@@ -27,20 +27,28 @@ from skl_synthsel.metrics import covariance_ratio_spectrum
 
 X, y = load_wine(return_X_y=True)
 rng = np.random.default_rng(0)
-real_rows = np.concatenate([rng.choice(np.flatnonzero(y == k), 20, replace=False)
-                            for k in range(3)])
+real_rows = np.concatenate(
+    [rng.choice(np.flatnonzero(y == k), 20, replace=False) for k in range(3)]
+)
 other_rows = np.setdiff1d(np.arange(len(y)), real_rows)
 X_real, y_real = X[real_rows], y[real_rows]
-X_pool, y_pool = make_flawed_pool(X[other_rows], y[other_rows], n_samples=1200,
-                                  mode_collapse=0.3, over_dispersion=0.3, random_state=0)
+X_pool, y_pool = make_flawed_pool(
+    X[other_rows],
+    y[other_rows],
+    n_samples=1200,
+    mode_collapse=0.3,
+    over_dispersion=0.3,
+    random_state=0,
+)
 
 # %%
 # Select two synthetic rows per real row
 # --------------------------------------
 selectors = {
     "random": RandomSelector((X_pool, y_pool), n_select=2.0, random_state=0),
-    "covariance matching": CovarianceMatchingSelector((X_pool, y_pool), n_select=2.0,
-                                                      random_state=0),
+    "covariance matching": CovarianceMatchingSelector(
+        (X_pool, y_pool), n_select=2.0, random_state=0
+    ),
 }
 selections = {name: s.fit(X_real, y_real).selected_indices_ for name, s in selectors.items()}
 
@@ -80,13 +88,18 @@ for (name, rows), style in zip(sets.items(), styles, strict=True):
     left.semilogy(np.arange(1, X.shape[1] + 1), spectrum(rows), style, ms=4, label=name)
     if name != "real rows":
         ratio = covariance_ratio_spectrum(sets["real rows"], rows)
-        right.semilogy(np.arange(1, X.shape[1] + 1), ratio["eigenvalues"], style, ms=4,
-                       label=name)
+        right.semilogy(np.arange(1, X.shape[1] + 1), ratio["eigenvalues"], style, ms=4, label=name)
 right.axhline(1.0, color="k", lw=1)
-left.set(xlabel="eigenvalue index", ylabel="eigenvalue (standardised space)",
-         title=f"Covariance spectrum, class {label}")
-right.set(xlabel="eigenvalue index", ylabel="eigenvalue of M^T M",
-          title="Covariance ratio to the real rows (1 = matched)")
+left.set(
+    xlabel="eigenvalue index",
+    ylabel="eigenvalue (standardised space)",
+    title=f"Covariance spectrum, class {label}",
+)
+right.set(
+    xlabel="eigenvalue index",
+    ylabel="eigenvalue of M^T M",
+    title="Covariance ratio to the real rows (1 = matched)",
+)
 left.legend(fontsize=8)
 right.legend(fontsize=8)
 fig.tight_layout()

@@ -32,8 +32,9 @@ from skl_synthsel import (
 
 X, y = load_wine(return_X_y=True)
 rng = np.random.default_rng(0)
-train_rows = np.concatenate([rng.choice(np.flatnonzero(y == k), 12, replace=False)
-                             for k in range(3)])
+train_rows = np.concatenate(
+    [rng.choice(np.flatnonzero(y == k), 12, replace=False) for k in range(3)]
+)
 test_rows = np.setdiff1d(np.arange(len(y)), train_rows)
 X_real, y_real, X_test, y_test = X[train_rows], y[train_rows], X[test_rows], y[test_rows]
 
@@ -69,12 +70,17 @@ search = GridSearchCV(pipe, grid, cv=cv).fit(X_real, y_real)
 
 real_only = make_sklearn_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=1000))
 real_only_cv = cross_val_score(real_only, X_real, y_real, cv=cv)
-print("best:", type(search.best_params_["covariancematchingselector"]).__name__,
-      search.best_params_["covariancematchingselector__n_select"],
-      f"cv accuracy {search.best_score_:.3f}")
+print(
+    "best:",
+    type(search.best_params_["covariancematchingselector"]).__name__,
+    search.best_params_["covariancematchingselector__n_select"],
+    f"cv accuracy {search.best_score_:.3f}",
+)
 print(f"real rows only: cv accuracy {real_only_cv.mean():.3f}")
-print(f"test accuracy: best pipeline {search.score(X_test, y_test):.3f}, "
-      f"real rows only {real_only.fit(X_real, y_real).score(X_test, y_test):.3f}")
+print(
+    f"test accuracy: best pipeline {search.score(X_test, y_test):.3f}, "
+    f"real rows only {real_only.fit(X_real, y_real).score(X_test, y_test):.3f}"
+)
 
 # %%
 # Cross-validated accuracy against ``n_select``
@@ -88,13 +94,22 @@ fig, ax = plt.subplots(figsize=(6, 4))
 for k, name in enumerate(("CovarianceMatchingSelector", "RandomSelector")):
     mask = [type(s).__name__ == name for s in results["param_covariancematchingselector"]]
     x = np.asarray(results["param_covariancematchingselector__n_select"], dtype=float)[mask]
-    ax.errorbar(x * (1 + 0.03 * k), results["mean_test_score"][mask],
-                yerr=results["std_test_score"][mask], marker="o", capsize=3, label=name)
+    ax.errorbar(
+        x * (1 + 0.03 * k),
+        results["mean_test_score"][mask],
+        yerr=results["std_test_score"][mask],
+        marker="o",
+        capsize=3,
+        label=name,
+    )
 ax.axhline(real_only_cv.mean(), color="grey", ls="--", label="real rows only")
 ax.set_xscale("log", base=2)
 ax.set_xticks(ratios, [f"{r:g}" for r in ratios])
-ax.set(xlabel="n_select (synthetic rows per real row)", ylabel="cross-validated accuracy",
-       title="Tuning n_select on real validation rows")
+ax.set(
+    xlabel="n_select (synthetic rows per real row)",
+    ylabel="cross-validated accuracy",
+    title="Tuning n_select on real validation rows",
+)
 ax.legend(fontsize=8)
 fig.tight_layout()
 plt.show()

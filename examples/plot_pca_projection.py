@@ -24,17 +24,25 @@ from skl_synthsel.datasets import make_flawed_pool
 
 X, y = load_wine(return_X_y=True)
 rng = np.random.default_rng(1)
-real_rows = np.concatenate([rng.choice(np.flatnonzero(y == k), 20, replace=False)
-                            for k in range(3)])
+real_rows = np.concatenate(
+    [rng.choice(np.flatnonzero(y == k), 20, replace=False) for k in range(3)]
+)
 other_rows = np.setdiff1d(np.arange(len(y)), real_rows)
 X_real, y_real = X[real_rows], y[real_rows]
 X_pool, y_pool, flaws = make_flawed_pool(
-    X[other_rows], y[other_rows], n_samples=900, mode_collapse=0.3, over_dispersion=0.3,
-    return_flaws=True, random_state=1)
+    X[other_rows],
+    y[other_rows],
+    n_samples=900,
+    mode_collapse=0.3,
+    over_dispersion=0.3,
+    return_flaws=True,
+    random_state=1,
+)
 
 selectors = {
-    "covariance matching": CovarianceMatchingSelector((X_pool, y_pool), n_select=2.0,
-                                                      random_state=0),
+    "covariance matching": CovarianceMatchingSelector(
+        (X_pool, y_pool), n_select=2.0, random_state=0
+    ),
     "random": RandomSelector((X_pool, y_pool), n_select=2.0, random_state=0),
     "center matching": CenterMatchingSelector((X_pool, y_pool), n_select=2.0),
 }
@@ -60,17 +68,29 @@ colours = {"faithful": "tab:blue", "collapsed": "tab:orange", "dispersed": "tab:
 in_class = np.flatnonzero(y_pool == label)
 
 fig, axes = plt.subplots(1, 4, figsize=(16, 4), sharex=True, sharey=True)
-panels = {"the pool": in_class, **{name: rows[y_pool[rows] == label]
-                                   for name, rows in chosen.items()}}
+panels = {
+    "the pool": in_class,
+    **{name: rows[y_pool[rows] == label] for name, rows in chosen.items()},
+}
 for ax, (title, rows) in zip(axes, panels.items(), strict=True):
     for flaw, colour in colours.items():
         subset = rows[flaws[rows] == flaw]
         if len(subset) == 0:
             continue
-        ax.scatter(*projection.transform(X_pool[subset]).T, s=10, alpha=0.6, color=colour,
-                   label=f"{flaw} ({len(subset)})")
-    ax.scatter(*projection.transform(X_real[y_real == label]).T, s=50, marker="*",
-               color="black", label="real rows")
+        ax.scatter(
+            *projection.transform(X_pool[subset]).T,
+            s=10,
+            alpha=0.6,
+            color=colour,
+            label=f"{flaw} ({len(subset)})",
+        )
+    ax.scatter(
+        *projection.transform(X_real[y_real == label]).T,
+        s=50,
+        marker="*",
+        color="black",
+        label="real rows",
+    )
     ax.set_title(title)
     ax.legend(fontsize=7, loc="lower left")
     ax.set_xlabel("PC 1 of the real rows")

@@ -26,10 +26,11 @@ rho_grid = np.unique(np.r_[np.linspace(0.0, 0.96, 25), rho_target])
 
 def t1_risk(rho_s, n_synthetic):
     *_, params = make_covariance_shift_regression(
-        1, 1, p, rho_target=rho_target, rho_synthetic=rho_s, return_params=True,
-        random_state=0)
-    return mixed_least_squares_risk(params["cov_target"], params["cov_synthetic"], n_target,
-                                    n_synthetic)
+        1, 1, p, rho_target=rho_target, rho_synthetic=rho_s, return_params=True, random_state=0
+    )
+    return mixed_least_squares_risk(
+        params["cov_target"], params["cov_synthetic"], n_target, n_synthetic
+    )
 
 
 theory = {ratio: [t1_risk(r, ratio * n_target) for r in rho_grid] for ratio in (1, 2, 4)}
@@ -52,9 +53,15 @@ for shift in (0.0, 3.0):
         for _ in range(40):
             direction = rng.standard_normal(p)
             X_t, y_t, X_s, y_s, params = make_covariance_shift_regression(
-                n_target, 2 * n_target, p, rho_target=rho_target, rho_synthetic=rho_s,
+                n_target,
+                2 * n_target,
+                p,
+                rho_target=rho_target,
+                rho_synthetic=rho_s,
                 mean_synthetic=shift * direction / np.linalg.norm(direction),
-                return_params=True, random_state=rng)
+                return_params=True,
+                random_state=rng,
+            )
             beta = np.linalg.lstsq(np.vstack([X_t, X_s]), np.r_[y_t, y_s], rcond=None)[0]
             error = beta - params["coef"]
             risks.append(error @ params["cov_target"] @ error)
@@ -71,12 +78,22 @@ fig, ax = plt.subplots(figsize=(7, 4.5))
 for ratio, risks in theory.items():
     ax.plot(rho_grid, risks, label=f"T1 theory, {ratio}:1")
 for (shift, (means, errors)), marker in zip(simulated.items(), "os", strict=True):
-    ax.errorbar(rho_points, means, yerr=errors, fmt=marker, color="C1", capsize=3,
-                mfc="none" if shift else "C1",
-                label=f"simulation 2:1, synthetic mean shift {shift:g}")
+    ax.errorbar(
+        rho_points,
+        means,
+        yerr=errors,
+        fmt=marker,
+        color="C1",
+        capsize=3,
+        mfc="none" if shift else "C1",
+        label=f"simulation 2:1, synthetic mean shift {shift:g}",
+    )
 ax.axvline(rho_target, color="grey", ls=":", lw=1)
-ax.set(xlabel="rho_s, the synthetic rows' KMS correlation", ylabel="excess risk",
-       title=f"Least squares, p={p}, n_t={n_target}, rho_t={rho_target}, Tr(M^T M)=p")
+ax.set(
+    xlabel="rho_s, the synthetic rows' KMS correlation",
+    ylabel="excess risk",
+    title=f"Least squares, p={p}, n_t={n_target}, rho_t={rho_target}, Tr(M^T M)=p",
+)
 ax.legend(fontsize=8)
 fig.tight_layout()
 plt.show()

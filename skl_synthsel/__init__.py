@@ -4,20 +4,27 @@ Selectors are imbalanced-learn style samplers: put one in :func:`make_pipeline` 
 scikit-learn model, or wrap a model in :class:`SyntheticAugmentedClassifier`.
 """
 
-from imblearn.pipeline import Pipeline, make_pipeline
+from importlib.metadata import PackageNotFoundError, version
 
-from ._augmented import SyntheticAugmentedClassifier, SyntheticAugmentedRegressor
-from ._center import CenterMatchingSelector, CenterSamplingSelector
-from ._covariance_matching import CovarianceMatchingSelector
-from ._discriminator import DiscriminatorSelector
-from ._ds3 import DS3Selector
-from ._kmeans import KMeansSelector
-from ._kmm import KernelMeanMatchingSelector
-from ._pool import ClassConditionalSampler
-from ._random import RandomSelector
-from ._verifier import VerifierSelector
+from .augmented import SyntheticAugmentedClassifier, SyntheticAugmentedRegressor
+from .generators import ClassConditionalSampler
+from .pipeline import Pipeline, make_pipeline
+from .selectors import (
+    CenterMatchingSelector,
+    CenterSamplingSelector,
+    CovarianceMatchingSelector,
+    DiscriminatorSelector,
+    DS3Selector,
+    KernelMeanMatchingSelector,
+    KMeansSelector,
+    RandomSelector,
+    VerifierSelector,
+)
 
-__version__ = "0.1.0.dev0"
+try:  # one source for the version: pyproject.toml, read from the installed metadata
+    __version__ = version("skl-synthsel")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree not installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "CenterMatchingSelector",

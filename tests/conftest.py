@@ -3,14 +3,8 @@
 import numpy as np
 import pytest
 from sklearn.datasets import make_classification
-from sklearn.mixture import GaussianMixture
 
-from skl_synthsel import ClassConditionalSampler
-
-
-def make_generator_pool(random_state=0):
-    """A generator pool that works on any X: one Gaussian per class (or jointly for regression)."""
-    return ClassConditionalSampler(GaussianMixture(), random_state=random_state)
+from skl_synthsel.utils._testing import make_generator_pool
 
 
 @pytest.fixture
@@ -22,8 +16,14 @@ def generator_pool():
 def classification_data():
     """60 real rows in 3 classes (unbalanced) and a 3000-row pool from the same distribution."""
     X, y = make_classification(
-        n_samples=3060, n_features=4, n_informative=3, n_redundant=0, n_classes=3,
-        n_clusters_per_class=1, weights=[0.5, 0.3, 0.2], random_state=0,
+        n_samples=3060,
+        n_features=4,
+        n_informative=3,
+        n_redundant=0,
+        n_classes=3,
+        n_clusters_per_class=1,
+        weights=[0.5, 0.3, 0.2],
+        random_state=0,
     )
     return X[:60], y[:60], X[60:], y[60:]
 

@@ -29,8 +29,9 @@ def test_pandas_round_trip_keeps_columns_dtypes_and_name(frames):
     assert y_res.name == "label" and y_res.dtype == y_s.dtype
     assert len(X_res) == 120
     pd.testing.assert_frame_equal(X_res.iloc[:60], X_df)
-    assert np.allclose(X_res.iloc[60:].to_numpy(),
-                       pool_df.iloc[selector.selected_indices_].to_numpy(), atol=1e-6)
+    assert np.allclose(
+        X_res.iloc[60:].to_numpy(), pool_df.iloc[selector.selected_indices_].to_numpy(), atol=1e-6
+    )
     assert selector.feature_names_in_.tolist() == X_df.columns.tolist()
     assert selector.get_feature_names_out().tolist() == X_df.columns.tolist()
 
@@ -40,14 +41,16 @@ def test_same_selection_for_arrays_and_frames(frames, classification_data):
     X_df, y_s, pool_df, pool_y = frames
     on_arrays = CovarianceMatchingSelector((X_pool, y_pool), random_state=0).fit(X, y)
     on_frames = CovarianceMatchingSelector((pool_df, pool_y), random_state=0).fit(
-        X_df.astype(float), y_s)
+        X_df.astype(float), y_s
+    )
     assert np.array_equal(on_arrays.selected_indices_, on_frames.selected_indices_)
 
 
 def test_selected_rows_only(classification_data):
     X, y, X_pool, y_pool = classification_data
-    selector = CovarianceMatchingSelector((X_pool, y_pool), n_select=30, include_real=False,
-                                          random_state=0)
+    selector = CovarianceMatchingSelector(
+        (X_pool, y_pool), n_select=30, include_real=False, random_state=0
+    )
     X_res, y_res = selector.fit_resample(X, y)
     assert np.array_equal(X_res, X_pool[selector.selected_indices_])
     assert np.array_equal(y_res, y_pool[selector.selected_indices_])
@@ -85,13 +88,19 @@ def test_feature_map_for_categorical_columns():
     rng = np.random.default_rng(0)
 
     def table(n):
-        return pd.DataFrame({"colour": rng.choice(["red", "blue"], n),
-                             "size": rng.normal(size=n), "weight": rng.normal(size=n)})
+        return pd.DataFrame(
+            {
+                "colour": rng.choice(["red", "blue"], n),
+                "size": rng.normal(size=n),
+                "weight": rng.normal(size=n),
+            }
+        )
 
     X, X_pool = table(40), table(400)
     y, y_pool = rng.integers(2, size=40), rng.integers(2, size=400)
-    encode = ColumnTransformer([("cat", OneHotEncoder(), ["colour"]),
-                                ("num", StandardScaler(), ["size", "weight"])])
+    encode = ColumnTransformer(
+        [("cat", OneHotEncoder(), ["colour"]), ("num", StandardScaler(), ["size", "weight"])]
+    )
     selector = CovarianceMatchingSelector((X_pool, y_pool), feature_map=encode, random_state=0)
     X_res, _ = selector.fit_resample(X, y)
     assert X_res.columns.tolist() == ["colour", "size", "weight"]

@@ -17,9 +17,10 @@ from skl_synthsel import (
     SyntheticAugmentedRegressor,
     VerifierSelector,
 )
-from skl_synthsel._registry import SELECTORS
+from skl_synthsel.utils import all_selectors
+from skl_synthsel.utils._testing import make_generator_pool
 
-from .conftest import make_generator_pool
+SELECTORS = dict(all_selectors())
 
 SELECTOR_INSTANCES = [
     selector(make_generator_pool(), n_select=0.5, pool_size=4.0, random_state=0)
@@ -38,10 +39,10 @@ SELECTOR_EXPECTED_FAILURES = {
 }
 
 
-
 def _selector():
-    return CovarianceMatchingSelector(make_generator_pool(), n_select=0.5, pool_size=4.0,
-                                      random_state=0)
+    return CovarianceMatchingSelector(
+        make_generator_pool(), n_select=0.5, pool_size=4.0, random_state=0
+    )
 
 
 META_ESTIMATORS = [
@@ -91,8 +92,13 @@ def test_registry_names_every_public_selector():
 
 @pytest.mark.parametrize("selector", SELECTORS.values(), ids=lambda cls: cls.__name__)
 def test_shared_docstrings_are_filled_in(selector):
-    for placeholder in ("{pool}", "{n_select}", "{selector_tail}", "{selector_attributes}",
-                        "{parameters_and_attributes}"):
+    for placeholder in (
+        "{pool}",
+        "{n_select}",
+        "{selector_tail}",
+        "{selector_attributes}",
+        "{parameters_and_attributes}",
+    ):
         assert placeholder not in selector.__doc__
     for parameter in ("n_select", "feature_map", "random_state", "selected_indices_"):
         assert f"{parameter} :" in selector.__doc__

@@ -1,10 +1,10 @@
 """What every cvxpy formulation shares: naming a solver, and solving with a status check."""
 
+import warnings
+
 import cvxpy as cp
 
-
-class SolverFailedError(RuntimeError):
-    """Raised when a solver returns no usable solution."""
+from ..exceptions import SolverFailedError
 
 
 def resolve_cvxpy_solver(solver, *, other_choices=("auto",)):
@@ -41,7 +41,11 @@ def solve_cvxpy_problem(problem, variable, solver, solver_options):
         If the solver raises, ends without a (nearly) optimal status, or returns no value.
     """
     try:
-        problem.solve(solver=solver, **(solver_options or {}))
+        with warnings.catch_warnings():
+            # cvxpy's "Solution may be inaccurate" is the OPTIMAL_INACCURATE status: every
+            # answer is certified afterwards (certificate_), which says how inaccurate.
+            warnings.simplefilter("ignore", UserWarning)
+            problem.solve(solver=solver, **(solver_options or {}))
     except cp.error.SolverError as exc:
         raise SolverFailedError(f"cvxpy solver {solver} failed: {exc}") from exc
     if problem.status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE) or variable.value is None:

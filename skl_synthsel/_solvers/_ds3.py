@@ -43,9 +43,7 @@ def ds3_lambda_scale(pool, real):
 def squared_distances(A, B):
     """``||a_i - b_j||^2`` for every row of ``A`` and ``B``, clipped at zero."""
     squared = (
-        np.einsum("ij,ij->i", A, A)[:, None]
-        - 2 * A @ B.T
-        + np.einsum("ij,ij->i", B, B)[None, :]
+        np.einsum("ij,ij->i", A, A)[:, None] - 2 * A @ B.T + np.einsum("ij,ij->i", B, B)[None, :]
     )
     return np.maximum(squared, 0.0)
 
@@ -58,10 +56,10 @@ def _solve_pairs(pair_real, pair_pool, dissimilarity, n_real, penalty, solver, s
     used_rows, pair_row = np.unique(pair_pool, return_inverse=True)
     n_pairs = len(pair_pool)
     pairs = np.arange(n_pairs)
-    to_row_max = sp.csr_matrix((np.ones(n_pairs), (pairs, pair_row)),
-                               shape=(n_pairs, len(used_rows)))
-    column_sums = sp.csr_matrix((np.ones(n_pairs), (pair_real, pairs)),
-                                shape=(n_real, n_pairs))
+    to_row_max = sp.csr_matrix(
+        (np.ones(n_pairs), (pairs, pair_row)), shape=(n_pairs, len(used_rows))
+    )
+    column_sums = sp.csr_matrix((np.ones(n_pairs), (pair_real, pairs)), shape=(n_real, n_pairs))
     z = cp.Variable(n_pairs, nonneg=True)
     row_max = cp.Variable(len(used_rows))  # epigraph of max_j z_ij
     one_representation = column_sums @ z == 1
@@ -73,22 +71,42 @@ def _solve_pairs(pair_real, pair_pool, dissimilarity, n_real, penalty, solver, s
     if one_representation.dual_value is None:
         raise SolverFailedError(f"cvxpy solver {solver} returned no dual solution")
     # cvxpy's equality duals enter the Lagrangian with a minus sign.
-    return (np.clip(representation, 0.0, None), float(problem.value),
-            -one_representation.dual_value)
+    return (
+        np.clip(representation, 0.0, None),
+        float(problem.value),
+        -one_representation.dual_value,
+    )
 
 
 def _dual_excess(pool, real, prices, unit):
     """``sum_j (u_j - d_ij)_+`` for every pool row ``i``, in chunks of pool rows."""
     chunk = max(1, 2**20 // len(real))
-    return np.concatenate([
-        np.sum(np.maximum(prices[None, :] - squared_distances(pool[start:start + chunk], real)
-                          / unit, 0.0), axis=1)
-        for start in range(0, len(pool), chunk)
-    ])
+    return np.concatenate(
+        [
+            np.sum(
+                np.maximum(
+                    prices[None, :] - squared_distances(pool[start : start + chunk], real) / unit,
+                    0.0,
+                ),
+                axis=1,
+            )
+            for start in range(0, len(pool), chunk)
+        ]
+    )
 
 
-def solve_ds3(pool, real, regularization, *, n_neighbors=None, n_rounds=8, n_rows_per_round=10,
-              solver="CLARABEL", solver_options=None, tol=1e-4):
+def solve_ds3(
+    pool,
+    real,
+    regularization,
+    *,
+    n_neighbors=None,
+    n_rounds=8,
+    n_rows_per_round=10,
+    solver="CLARABEL",
+    solver_options=None,
+    tol=1e-4,
+):
     """Solve DS3 with pool rows representing real rows; return each pool row's mass.
 
     **Exact path** (``n_neighbors`` None or at least ``n_pool``): one linear program over every
@@ -165,17 +183,16 @@ def solve_ds3(pool, real, regularization, *, n_neighbors=None, n_rounds=8, n_row
         pair_pool = np.tile(np.arange(n_pool), n_real)
         dissimilarity = squared_distances(real, pool).ravel() / unit
     else:
-        distance, neighbours = (
-            NearestNeighbors(n_neighbors=n_neighbors).fit(pool).kneighbors(real)
-        )
+        distance, neighbours = NearestNeighbors(n_neighbors=n_neighbors).fit(pool).kneighbors(real)
         pair_real = np.repeat(np.arange(n_real), n_neighbors)
         pair_pool = neighbours.ravel()
         dissimilarity = distance.ravel() ** 2 / unit
 
     lower_bound = -np.inf
     for n_round in range(n_rounds + 1):
-        z, objective, prices = _solve_pairs(pair_real, pair_pool, dissimilarity, n_real,
-                                            penalty, solver, solver_options)
+        z, objective, prices = _solve_pairs(
+            pair_real, pair_pool, dissimilarity, n_real, penalty, solver, solver_options
+        )
         if exact:
             lower_bound = objective
             break

@@ -90,8 +90,7 @@ def _solve_is_cheap(n_working, n_rows, d):
     """Whether an interior point on ``n_working`` rows costs at most a few first-order steps."""
     p = d * (d + 1) // 2
     per_iteration = min(n_working**3 / 3, n_working * p * p + p**3 / 3)
-    return (_EXPECTED_IPM_ITERATIONS * per_iteration
-            <= _SOLVE_IN_ITERATIONS * 4 * n_rows * d * d)
+    return _EXPECTED_IPM_ITERATIONS * per_iteration <= _SOLVE_IN_ITERATIONS * 4 * n_rows * d * d
 
 
 def _restricted_solve(U, target, k, normaliser, fixed, working):
@@ -104,17 +103,27 @@ def _restricted_solve(U, target, k, normaliser, fixed, working):
     reduced_target = -residual_matrix(U, target, fixed, normaliser)
     rows = np.flatnonzero(working)
     total = min(max(k - float(fixed.sum()), 0.0), float(rows.size))
-    result = solve_relaxed_interior_point(U[rows], reduced_target, total,
-                                          normaliser=normaliser)
+    result = solve_relaxed_interior_point(U[rows], reduced_target, total, normaliser=normaliser)
     weights = fixed.copy()
     weights[rows] = result.weights
     return weights, result.n_iter
 
 
-def solve_relaxed_fast(U, target, k, *, normaliser=None, rtol=1e-9, atol=1e-9, max_iter=2000,
-                       identify_rtol=1e-6, identify_atol=1e-7, working_set_limit=None,
-                       max_rounds=4,
-                       chunk_rows=None):
+def solve_relaxed_fast(
+    U,
+    target,
+    k,
+    *,
+    normaliser=None,
+    rtol=1e-9,
+    atol=1e-9,
+    max_iter=2000,
+    identify_rtol=1e-6,
+    identify_atol=1e-7,
+    working_set_limit=None,
+    max_rounds=4,
+    chunk_rows=None,
+):
     """Minimise ``||sum_i w_i u_i u_i^T / n - target||_F`` over ``0 <= w <= 1``, ``sum w = k``.
 
     For pools too large for a conic solver over every row: see the module docstring for the
@@ -158,16 +167,16 @@ def solve_relaxed_fast(U, target, k, *, normaliser=None, rtol=1e-9, atol=1e-9, m
     normaliser = float(k if normaliser is None else normaliser)
     limit = default_working_set_limit(d) if working_set_limit is None else working_set_limit
     absolute = atol * float(np.linalg.norm(target))
-    seconds = dict.fromkeys(("first_order", "working_set", "interior_point", "certificate"),
-                            0.0)
+    seconds = dict.fromkeys(("first_order", "working_set", "interior_point", "certificate"), 0.0)
     solution = RelaxedSolution(np.full(n_rows, k / n_rows), None, False, seconds=seconds)
 
     p = d * (d + 1) // 2
     start = None
     if k == n_rows or n_rows <= min(limit, max(_DIRECT_ROWS, 2 * (p + 1))):
         # A small pool: the exact solver on every row is cheaper than the first-order phase.
-        weights = _timed_restricted_solve(solution, U, target, k, normaliser,
-                                          np.zeros(n_rows), np.ones(n_rows, dtype=bool))
+        weights = _timed_restricted_solve(
+            solution, U, target, k, normaliser, np.zeros(n_rows), np.ones(n_rows, dtype=bool)
+        )
         _certified(solution, U, target, weights, k, normaliser, rtol, absolute, chunk_rows)
         if solution.converged:
             return solution
@@ -180,22 +189,34 @@ def solve_relaxed_fast(U, target, k, *, normaliser=None, rtol=1e-9, atol=1e-9, m
     while True:
         started = time.perf_counter()
         first = accelerated_projected_gradient(
-            U, target, k, normaliser=normaliser, weights=start,
-            max_iter=max_iter - solution.n_first_order_iter, rtol=max(tolerance, rtol),
-            atol=max(absolute_tolerance, absolute), chunk_rows=chunk_rows)
+            U,
+            target,
+            k,
+            normaliser=normaliser,
+            weights=start,
+            max_iter=max_iter - solution.n_first_order_iter,
+            rtol=max(tolerance, rtol),
+            atol=max(absolute_tolerance, absolute),
+            chunk_rows=chunk_rows,
+        )
         seconds["first_order"] += time.perf_counter() - started
         solution.n_first_order_iter += first.n_iter
         solution.iteration_seconds += first.iteration_seconds
-        first_certificate = certificate_from_gradient(first.residual, first.gradient,
-                                                      first.weights, k)
+        first_certificate = certificate_from_gradient(
+            first.residual, first.gradient, first.weights, k
+        )
         _keep_better(solution, first.weights, first_certificate, rtol, absolute)
-        if (solution.converged or solution.n_rounds >= max_rounds
-                or solution.n_first_order_iter >= max_iter):
+        if (
+            solution.converged
+            or solution.n_rounds >= max_rounds
+            or solution.n_first_order_iter >= max_iter
+        ):
             break
 
         started = time.perf_counter()
-        at_one, working = screen_rows(first.gradient, squared_norms,
-                                      first_certificate.frank_wolfe_gap, k, normaliser)
+        at_one, working = screen_rows(
+            first.gradient, squared_norms, first_certificate.frank_wolfe_gap, k, normaliser
+        )
         undecided, band = int(working.sum()), min(limit, n_rows)
         # Solve on a working set when that costs less than a few more first-order iterations
         # would (they sharpen the screen), or when the first-order phase stalls: the proven
@@ -213,8 +234,11 @@ def solve_relaxed_fast(U, target, k, *, normaliser=None, rtol=1e-9, atol=1e-9, m
             tolerance, absolute_tolerance = tolerance / 100, absolute_tolerance / 100
             continue
         seconds["working_set"] += time.perf_counter() - started
-        if previous is not None and np.array_equal(working, previous[0]) and np.array_equal(
-                fixed, previous[1]):
+        if (
+            previous is not None
+            and np.array_equal(working, previous[0])
+            and np.array_equal(fixed, previous[1])
+        ):
             break  # The same restricted problem again: nothing new to learn.
         previous = working, fixed
         weights = _timed_restricted_solve(solution, U, target, k, normaliser, fixed, working)
@@ -243,8 +267,11 @@ def _keep_better(solution, weights, certificate, rtol, absolute):
     if kept is None or certificate.objective < kept.objective:
         solution.weights, kept = weights, certificate
     # A lower bound holds for the optimum whichever point gave it.
-    best_bound = certificate.lower_bound if solution.certificate is None else max(
-        certificate.lower_bound, solution.certificate.lower_bound)
+    best_bound = (
+        certificate.lower_bound
+        if solution.certificate is None
+        else max(certificate.lower_bound, solution.certificate.lower_bound)
+    )
     solution.certificate = replace(kept, lower_bound=min(best_bound, kept.objective))
     solution.converged = solution.certificate.is_within(rtol, absolute)
 

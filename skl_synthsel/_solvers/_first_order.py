@@ -66,8 +66,19 @@ def _curvature_estimate(U, gradient, normaliser, chunk_rows):
     return max(2 * float(np.sum(change * change)) / norm2, np.finfo(float).tiny)
 
 
-def accelerated_projected_gradient(U, target, k, *, normaliser=None, weights=None, max_iter=500,
-                                   rtol=1e-4, atol=0.0, stall_window=50, chunk_rows=None):
+def accelerated_projected_gradient(
+    U,
+    target,
+    k,
+    *,
+    normaliser=None,
+    weights=None,
+    max_iter=500,
+    rtol=1e-4,
+    atol=0.0,
+    stall_window=50,
+    chunk_rows=None,
+):
     """Minimise ``||sum_i w_i u_i u_i^T / n - target||_F^2`` on the capped simplex.
 
     Parameters
@@ -122,10 +133,12 @@ def accelerated_projected_gradient(U, target, k, *, normaliser=None, weights=Non
         while True:
             step = point - point_gradient / lipschitz
             new_weights, shift = project_capped_simplex(
-                step, k, shift_hint=None if shift is None else shift / lipschitz)
+                step, k, shift_hint=None if shift is None else shift / lipschitz
+            )
             shift *= lipschitz  # kept in gradient units: the next step size may differ
-            new_residual = residual_matrix(U, target, new_weights, normaliser,
-                                           chunk_rows=chunk_rows)
+            new_residual = residual_matrix(
+                U, target, new_weights, normaliser, chunk_rows=chunk_rows
+            )
             move = new_weights - point
             distance2 = float(move @ move)
             change = new_residual - point_residual

@@ -47,8 +47,11 @@ def greedy_covariance_matching(X, target, k, *, start_index=0, initial=None):
         mean, scatter, n_start = np.zeros(d), np.zeros((d, d)), 0
         scatter_quad = np.zeros(n_rows)  # x' W x, updated by rank-one terms
     else:
-        mean, scatter, n_start = (np.array(initial[0], dtype=float),
-                                  np.array(initial[1], dtype=float), int(initial[2]))
+        mean, scatter, n_start = (
+            np.array(initial[0], dtype=float),
+            np.array(initial[1], dtype=float),
+            int(initial[2]),
+        )
         scatter_quad = np.einsum("ij,ij->i", X @ scatter, X)
     selected = np.empty(k, dtype=np.intp)
     pending, pending_weight = np.zeros(d), 0.0  # the last u, its rank-one term still to add
@@ -66,10 +69,7 @@ def greedy_covariance_matching(X, target, k, *, start_index=0, initial=None):
             products = np.stack([pending, A_mean, mean]) @ X.T
             scatter_quad += pending_weight * products[0] ** 2
             # u' A u with u = x - m, expanded so that only O(d) work per row remains.
-            quad_A = (
-                scatter_quad / (n_chosen + 1) - target_quad
-                - 2 * products[1] + mean @ A_mean
-            )
+            quad_A = scatter_quad / (n_chosen + 1) - target_quad - 2 * products[1] + mean @ A_mean
             u_norm2 = squared_norm - 2 * products[2] + mean @ mean
             score = 2 * c * quad_A + c**2 * u_norm2**2
             score[~available] = np.inf

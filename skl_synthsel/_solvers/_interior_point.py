@@ -83,8 +83,9 @@ class _LowRankSystem:
         solution = self._apply_inverse(rhs)
         # One step of iterative refinement: the Woodbury identity loses accuracy when D spans
         # many orders of magnitude, as it does near the end of an interior-point run.
-        residual = rhs - self.lifted.T @ (self.lifted @ solution) - solution * self._diagonal[
-            :, None]
+        residual = (
+            rhs - self.lifted.T @ (self.lifted @ solution) - solution * self._diagonal[:, None]
+        )
         return solution + self._apply_inverse(residual)
 
 
@@ -104,14 +105,12 @@ def _max_step(values, steps):
     return float(min(1.0, np.min(-values[shrinking] / steps[shrinking])))
 
 
-def _newton_direction(system, x, lower_dual, upper_dual, residuals, lower_target,
-                      upper_target):
+def _newton_direction(system, x, lower_dual, upper_dual, residuals, lower_target, upper_target):
     """The Newton step towards ``x * lower_dual = lower_target``, ``(1 - x) * upper_dual =
     upper_target`` and zero residuals; ``system`` holds the factor of ``G + D``."""
     dual_residual, primal_residual = residuals
     slack = 1.0 - x
-    rhs = (-dual_residual + (lower_target / x - lower_dual)
-           - (upper_target / slack - upper_dual))
+    rhs = -dual_residual + (lower_target / x - lower_dual) - (upper_target / slack - upper_dual)
     # (G + D) step - multiplier_step * 1 = rhs and sum(step) = -primal_residual.
     solved = system.solve(np.column_stack([rhs, np.ones_like(x)]))
     step_multiplier = (-primal_residual - solved[:, 0].sum()) / solved[:, 1].sum()
@@ -177,8 +176,11 @@ def solve_relaxed_interior_point(U, target, k, *, normaliser=None, tol=1e-15, ma
     linear = quadratic_forms(U, target) / normaliser
     squared_norms = np.einsum("ij,ij->i", U, U)
     # Divide the problem by its largest coefficient: the iterates then live on a unit scale.
-    scale = max(float(np.max(squared_norms**2)) / normaliser**2, float(np.max(np.abs(linear))),
-                np.finfo(float).tiny)
+    scale = max(
+        float(np.max(squared_norms**2)) / normaliser**2,
+        float(np.max(np.abs(linear))),
+        np.finfo(float).tiny,
+    )
     linear /= scale
     system = _choose_system(U, 1.0 / (normaliser**2 * scale))
 
@@ -195,8 +197,9 @@ def solve_relaxed_interior_point(U, target, k, *, normaliser=None, tol=1e-15, ma
         dual_residual = system.matvec(x) - linear - multiplier - lower_dual + upper_dual
         primal_residual = float(x.sum() - k)
         mu = (x @ lower_dual + slack @ upper_dual) / (2 * m)
-        feasible = (np.max(np.abs(dual_residual)) <= _RESIDUAL_TOL
-                    and abs(primal_residual) <= _RESIDUAL_TOL * max(k, 1.0))
+        feasible = np.max(np.abs(dual_residual)) <= _RESIDUAL_TOL and abs(
+            primal_residual
+        ) <= _RESIDUAL_TOL * max(k, 1.0)
         # Rounding may stop the run a little short of tol (stagnation, a step onto a bound).
         converged = bool(feasible and mu <= _ROUNDING_SLACK * tol)
         if feasible and mu <= tol:
@@ -215,19 +218,36 @@ def solve_relaxed_interior_point(U, target, k, *, normaliser=None, tol=1e-15, ma
         residuals = (dual_residual, primal_residual)
         # Predictor: the affine-scaling direction.
         step, _, step_lower, step_upper = _newton_direction(
-            system, x, lower_dual, upper_dual, residuals, 0.0, 0.0)
-        alpha = min(_max_step(x, step), _max_step(slack, -step),
-                    _max_step(lower_dual, step_lower), _max_step(upper_dual, step_upper))
-        mu_affine = ((x + alpha * step) @ (lower_dual + alpha * step_lower)
-                     + (slack - alpha * step) @ (upper_dual + alpha * step_upper)) / (2 * m)
+            system, x, lower_dual, upper_dual, residuals, 0.0, 0.0
+        )
+        alpha = min(
+            _max_step(x, step),
+            _max_step(slack, -step),
+            _max_step(lower_dual, step_lower),
+            _max_step(upper_dual, step_upper),
+        )
+        mu_affine = (
+            (x + alpha * step) @ (lower_dual + alpha * step_lower)
+            + (slack - alpha * step) @ (upper_dual + alpha * step_upper)
+        ) / (2 * m)
         centring = (mu_affine / mu) ** 3
         # Corrector: centre, and cancel the second-order term of the predictor.
         step, step_multiplier, step_lower, step_upper = _newton_direction(
-            system, x, lower_dual, upper_dual, residuals,
-            centring * mu - step * step_lower, centring * mu + step * step_upper)
+            system,
+            x,
+            lower_dual,
+            upper_dual,
+            residuals,
+            centring * mu - step * step_lower,
+            centring * mu + step * step_upper,
+        )
         alpha = _STEP_TO_BOUNDARY * min(
-            1.0 / _STEP_TO_BOUNDARY, _max_step(x, step), _max_step(slack, -step),
-            _max_step(lower_dual, step_lower), _max_step(upper_dual, step_upper))
+            1.0 / _STEP_TO_BOUNDARY,
+            _max_step(x, step),
+            _max_step(slack, -step),
+            _max_step(lower_dual, step_lower),
+            _max_step(upper_dual, step_upper),
+        )
         new_x = x + alpha * step
         if not (np.all(np.isfinite(new_x)) and new_x.min() > 0 and new_x.max() < 1):
             break  # The step reached the bounds in floating point: keep the last iterate.
@@ -237,8 +257,10 @@ def solve_relaxed_interior_point(U, target, k, *, normaliser=None, tol=1e-15, ma
         upper_dual = upper_dual + alpha * step_upper
     weights, _ = project_capped_simplex(np.clip(x, 0.0, 1.0), k)
     polished = _polish(U, target, k, normaliser, x, lower_dual, upper_dual)
-    if polished is not None and (_squared_gap(U, target, polished, normaliser)
-                                 <= _squared_gap(U, target, weights, normaliser)):
+    if polished is not None and (
+        _squared_gap(U, target, polished, normaliser)
+        <= _squared_gap(U, target, weights, normaliser)
+    ):
         weights = polished
     return InteriorPointResult(weights, n_iter, converged)
 
@@ -265,8 +287,11 @@ def _polish(U, target, k, normaliser, x, lower_dual, upper_dual):
     p = U.shape[1] * (U.shape[1] + 1) // 2
     # An optimum with at most p + 1 free rows exists; many more make the solve costly and its
     # answer (minimum norm on a large face) unlikely to be feasible.
-    if not 0 <= remaining <= free.size or free.size > 2 * (p + 1) or (
-            free.size == 0 and remaining > 1e-9):
+    if (
+        not 0 <= remaining <= free.size
+        or free.size > 2 * (p + 1)
+        or (free.size == 0 and remaining > 1e-9)
+    ):
         return None
     polished = at_one.astype(float)
     if free.size:

@@ -62,8 +62,9 @@ def kernel_features(pool, real, gamma, *, n_landmarks=None, random_state=None):
         factor = _truncated_factor(eigenvectors, eigenvalues)
         kappa = rbf_kernel(pool, real, gamma=gamma).sum(axis=1) * (n_pool / n_real)
         return factor, kappa
-    nystroem = Nystroem(kernel="rbf", gamma=gamma, n_components=n_landmarks,
-                        random_state=random_state).fit(pool)
+    nystroem = Nystroem(
+        kernel="rbf", gamma=gamma, n_components=n_landmarks, random_state=random_state
+    ).fit(pool)
     features = nystroem.transform(pool)
     kappa = features @ nystroem.transform(real).sum(axis=0) * (n_pool / n_real)
     # Phi Phi' = U S^2 U': the same kernel with orthogonal columns, truncated like the exact one.
@@ -71,8 +72,9 @@ def kernel_features(pool, real, gamma, *, n_landmarks=None, random_state=None):
     return _truncated_factor(left, singular_values**2), kappa
 
 
-def solve_kmm(factor, kappa, *, max_weight=1000.0, eps=None, solver="CLARABEL",
-              solver_options=None):
+def solve_kmm(
+    factor, kappa, *, max_weight=1000.0, eps=None, solver="CLARABEL", solver_options=None
+):
     """Solve kernel mean matching given the factor ``Phi`` (``K = Phi Phi'``) and ``kappa``.
 
     The program has ``N + r`` variables, ``r`` equalities ``y = Phi' w`` (``N * r`` nonzeros),

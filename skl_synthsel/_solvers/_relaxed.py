@@ -24,13 +24,13 @@ AUTO_FAST_COST = 1e7
 
 #: Keyword arguments ``solver_options`` may pass to the fast solver.
 FAST_SOLVER_OPTIONS = tuple(
-    name for name, parameter in inspect.signature(solve_relaxed_fast).parameters.items()
+    name
+    for name, parameter in inspect.signature(solve_relaxed_fast).parameters.items()
     if parameter.kind is inspect.Parameter.KEYWORD_ONLY and name != "normaliser"
 )
 
 
-def solve_relaxed_cvxpy(U, target, k, *, solver="CLARABEL", solver_options=None,
-                        normaliser=None):
+def solve_relaxed_cvxpy(U, target, k, *, solver="CLARABEL", solver_options=None, normaliser=None):
     """Minimise ``||sum_i w_i u_i u_i^T / k - target||_F`` over ``w in [0, 1]^n``, ``sum w = k``.
 
     The problem is stated through the linear map ``A w`` with ``d(d+1)/2`` rows, never an ``n x n``
@@ -147,8 +147,9 @@ def solve_relaxed(U, target, k, *, solver="auto", solver_options=None, normalise
     name = resolve_relaxed_solver(solver, n_rows, d)
     options = dict(solver_options or {})
     if name != "fast":
-        weights, _ = solve_relaxed_cvxpy(U, target, k, solver=name, solver_options=options,
-                                         normaliser=normaliser)
+        weights, _ = solve_relaxed_cvxpy(
+            U, target, k, solver=name, solver_options=options, normaliser=normaliser
+        )
         return weights, certify(U, target, weights, normaliser=normaliser), name
     unknown = sorted(set(options) - set(FAST_SOLVER_OPTIONS))
     if unknown:

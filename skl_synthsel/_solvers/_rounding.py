@@ -41,8 +41,9 @@ def _systematic(weights, k):
 def _start(U, target, weights, k, normaliser, chunk_rows):
     """The better of top-k and systematic rounding (for feasible weights) by the exact gap."""
     top = _top_k(weights, k)
-    feasible = (weights.min() >= 0 and weights.max() <= 1
-                and abs(weights.sum() - k) <= 1e-6 * max(k, 1))
+    feasible = (
+        weights.min() >= 0 and weights.max() <= 1 and abs(weights.sum() - k) <= 1e-6 * max(k, 1)
+    )
     systematic = _systematic(weights, k) if feasible and k < weights.size else None
     if systematic is None:
         return top
@@ -50,14 +51,15 @@ def _start(U, target, weights, k, normaliser, chunk_rows):
     for rows in (top, systematic):
         indicator = np.zeros(weights.size)
         indicator[rows] = 1.0
-        gap = np.sum(residual_matrix(U, target, indicator, normaliser, chunk_rows=chunk_rows)**2)
+        gap = np.sum(residual_matrix(U, target, indicator, normaliser, chunk_rows=chunk_rows) ** 2)
         if gap < best_gap:
             best, best_gap = rows, gap
     return best
 
 
-def round_relaxed_weights(U, target, weights, k, *, n_candidates=512, max_swaps=None,
-                          normaliser=None, chunk_rows=None):
+def round_relaxed_weights(
+    U, target, weights, k, *, n_candidates=512, max_swaps=None, normaliser=None, chunk_rows=None
+):
     """Choose ``k`` rows from relaxed weights, then improve them by pairwise swaps.
 
     Plain top-k fails when the target is reachable: the optimal face is large and the relaxed
@@ -109,18 +111,23 @@ def round_relaxed_weights(U, target, weights, k, *, n_candidates=512, max_swaps=
     indicator = in_subset.astype(float)
     residual = residual_matrix(U, target, indicator, normaliser, chunk_rows=chunk_rows)
     fourth = np.einsum("ij,ij->i", U, U) ** 2  # ||u_i||^4 = ||svec(u_i u_i')||^2
-    search = _SwapSearch(U, fourth, normaliser, n_candidates,
-                         threshold=-1e-13 * (float(np.sum(target**2)) + 1.0))
+    search = _SwapSearch(
+        U, fourth, normaliser, n_candidates, threshold=-1e-13 * (float(np.sum(target**2)) + 1.0)
+    )
     every_row = n_rows <= _CANDIDATE_ROWS
     n_swaps = 0
     while n_swaps < max_swaps:
         quad = quadratic_forms(U, residual, chunk_rows=chunk_rows)
-        rows = np.arange(n_rows) if every_row else _candidate_rows(
-            quad, fourth, in_subset, normaliser, k)
+        rows = (
+            np.arange(n_rows)
+            if every_row
+            else _candidate_rows(quad, fourth, in_subset, normaliser, k)
+        )
         # Refresh the candidates from the whole pool now and then; never when they are all rows.
         budget = max_swaps - n_swaps if every_row else min(max_swaps - n_swaps, 256)
-        made, residual = search.run(rows, quad[rows], in_subset, residual, budget, selected,
-                                    position)
+        made, residual = search.run(
+            rows, quad[rows], in_subset, residual, budget, selected, position
+        )
         n_swaps += made
         if made == 0 or every_row:
             break
@@ -167,8 +174,9 @@ class _SwapSearch:
             leaving = np.argpartition(-removal_gain, n_out - 1)[:n_out]
             entering = np.argpartition(addition_cost, n_in - 1)[:n_in]
             cross = (block[leaving] @ block[entering].T) ** 2
-            change = (addition_cost[entering][None, :] - removal_gain[leaving][:, None]
-                      - 2 * cross / n**2)
+            change = (
+                addition_cost[entering][None, :] - removal_gain[leaving][:, None] - 2 * cross / n**2
+            )
             best = np.unravel_index(np.argmin(change), change.shape)
             if change[best] >= self.threshold:
                 break

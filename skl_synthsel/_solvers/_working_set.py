@@ -77,5 +77,5 @@ def gradient_band(gradient, k, size):
     n_rows = gradient.size
     start = min(max(k - size // 2, 0), n_rows - size)
     working = np.zeros(n_rows, dtype=bool)
-    working[np.argsort(gradient, kind="stable")[start:start + size]] = True
+    working[np.argsort(gradient, kind="stable")[start : start + size]] = True
     return working

@@ -119,9 +119,7 @@ def make_covariance_shift_regression(
     10.0
     """
     cov_t = _resolve_covariance(cov_target, rho_target, n_features, "cov_target")
-    cov_s = _resolve_covariance(
-        cov_synthetic, rho_synthetic, n_features, "cov_synthetic"
-    )
+    cov_s = _resolve_covariance(cov_synthetic, rho_synthetic, n_features, "cov_synthetic")
     mean_t = check_vector(mean_target, n_features, "mean_target")
     mean_s = check_vector(mean_synthetic, n_features, "mean_synthetic")
     if normalize_trace:

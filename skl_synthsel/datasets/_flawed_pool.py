@@ -7,8 +7,8 @@ from sklearn.utils import check_array, check_random_state, column_or_1d
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.multiclass import type_of_target
 
-from .._quotas import largest_remainder
 from ..theory._linalg import psd_power
+from ..utils._quotas import largest_remainder
 
 __all__ = ["make_flawed_pool"]
 
@@ -211,8 +211,7 @@ def make_flawed_pool(
     y_arr = column_or_1d(y, warn=True)
     if y_arr.shape[0] != X_arr.shape[0]:
         raise ValueError(
-            f"X and y have inconsistent numbers of rows: {X_arr.shape[0]} and "
-            f"{y_arr.shape[0]}."
+            f"X and y have inconsistent numbers of rows: {X_arr.shape[0]} and {y_arr.shape[0]}."
         )
     task = _resolve_task(y_arr, task)
     # Separate streams for the rows, the label noise and the shift direction, so
@@ -244,9 +243,7 @@ def make_flawed_pool(
         params["reg_covar"] = reg_covar * max(np.mean(std**2), 1e-12)
         parts, flaw_parts, code_parts = [], [], []
         for code, quota in enumerate(quotas):
-            rows, flaws = _draw_group(
-                X_arr[y_codes == code], quota, fractions, params, rng
-            )
+            rows, flaws = _draw_group(X_arr[y_codes == code], quota, fractions, params, rng)
             parts.append(rows)
             flaw_parts.append(flaws)
             code_parts.append(np.full(quota, code))

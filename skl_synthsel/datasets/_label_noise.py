@@ -117,18 +117,12 @@ def make_label_noise_pool(
             "n_synthetic=0 instead, or a positive rho or phi."
         )
     mu = _resolve_mu(mu, n_features, "mu")
-    mu_b = (
-        mu
-        if mu_synthetic is None
-        else _resolve_mu(mu_synthetic, n_features, "mu_synthetic")
-    )
+    mu_b = mu if mu_synthetic is None else _resolve_mu(mu_synthetic, n_features, "mu_synthetic")
     noise_factor = (
         np.eye(n_features)
         if cov_synthetic is None
         else psd_power(
-            check_covariance(
-                cov_synthetic, name="cov_synthetic", n_features=n_features
-            ),
+            check_covariance(cov_synthetic, name="cov_synthetic", n_features=n_features),
             0.5,
         )
     )
@@ -138,8 +132,7 @@ def make_label_noise_pool(
     X_real = y_real[:, None] * mu + rng.standard_normal((n_real, n_features))
     y_clean = rng.choice([-1, 1], size=n_synthetic)
     X_synthetic = (
-        y_clean[:, None] * mu_b
-        + rng.standard_normal((n_synthetic, n_features)) @ noise_factor
+        y_clean[:, None] * mu_b + rng.standard_normal((n_synthetic, n_features)) @ noise_factor
     )
     label_correct = rng.random_sample(n_synthetic) >= eps
     y_synthetic = np.where(label_correct, y_clean, -y_clean)

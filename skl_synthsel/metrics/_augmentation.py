@@ -108,9 +108,7 @@ def augmentation_gain(
     scores = np.array(
         [
             [
-                scorer(
-                    seeded_clone(estimator, seed).fit(X_real, y_real), X_test, y_test
-                ),
+                scorer(seeded_clone(estimator, seed).fit(X_real, y_real), X_test, y_test),
                 scorer(seeded_clone(estimator, seed).fit(X_aug, y_aug), X_test, y_test),
             ]
             for seed in seeds

@@ -198,11 +198,7 @@ def covariance_ratio_spectrum(
     X_real, X_syn = check_real_synthetic(X_real, X_syn)
     n_real = X_real.shape[0] if n_real is None else n_real
     n_synthetic = X_syn.shape[0] if n_synthetic is None else n_synthetic
-    estimator = (
-        EmpiricalCovariance()
-        if covariance_estimator is None
-        else (covariance_estimator)
-    )
+    estimator = EmpiricalCovariance() if covariance_estimator is None else (covariance_estimator)
     cov_real = clone(estimator).fit(X_real).covariance_
     cov_syn = clone(estimator).fit(X_syn).covariance_
     try:

@@ -195,10 +195,7 @@ def generalization_difference(
     data = (X_syn, y_syn, X_real, y_real, X_test, y_test)
     seeds = repeat_seeds(random_state, n_repeats)
     risks = np.array(
-        [
-            _risks(estimator, data, scorer, evaluate_on, test_size, s, size)
-            for s in seeds
-        ]
+        [_risks(estimator, data, scorer, evaluate_on, test_size, s, size) for s in seeds]
     )
     risk_syn, risk_real = risks[:, 0], risks[:, 1]
     signed = risk_syn - risk_real
@@ -230,16 +227,13 @@ def _named(estimators):
             classes = [type(est).__name__.lower() for est in items]
             # Repeated classes are numbered, as make_pipeline does.
             names = [
-                f"{name}-{classes[:i].count(name) + 1}"
-                if classes.count(name) > 1
-                else name
+                f"{name}-{classes[:i].count(name) + 1}" if classes.count(name) > 1 else name
                 for i, name in enumerate(classes)
             ]
             items = list(zip(names, items, strict=True))
     if len(items) < 2:
         raise ValueError(
-            "ranking_consistency needs at least 2 estimators to rank, got "
-            f"{len(items)}."
+            f"ranking_consistency needs at least 2 estimators to rank, got {len(items)}."
         )
     for name, est in items:
         if not (hasattr(est, "fit") and hasattr(est, "predict")):

@@ -21,9 +21,7 @@ def check_real_synthetic(X_real, X_syn, *, min_samples=2):
     X_real = check_array(
         X_real, dtype=np.float64, ensure_min_samples=min_samples, input_name="X_real"
     )
-    X_syn = check_array(
-        X_syn, dtype=np.float64, ensure_min_samples=min_samples, input_name="X_syn"
-    )
+    X_syn = check_array(X_syn, dtype=np.float64, ensure_min_samples=min_samples, input_name="X_syn")
     if X_real.shape[1] != X_syn.shape[1]:
         raise ValueError(
             f"X_real has {X_real.shape[1]} features but X_syn has {X_syn.shape[1]}; "
@@ -82,9 +80,5 @@ def seeded_clone(estimator, seed):
     """Unfitted clone with every ``random_state`` parameter (nested too) set to seed."""
     estimator = clone(estimator)
     params = estimator.get_params(deep=True)
-    seeds = {
-        key: seed
-        for key in params
-        if key == "random_state" or key.endswith("__random_state")
-    }
+    seeds = {key: seed for key in params if key == "random_state" or key.endswith("__random_state")}
     return estimator.set_params(**seeds) if seeds else estimator

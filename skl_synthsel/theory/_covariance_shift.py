@@ -64,11 +64,7 @@ def _mixing_coefficients(eigenvalues, n_target, n_synthetic):
 
     def excess(a1):
         a2 = total - a1
-        return (
-            a1
-            + np.sum(eigenvalues * a1 / (eigenvalues * a1 + a2)) / n
-            - n_synthetic / n
-        )
+        return a1 + np.sum(eigenvalues * a1 / (eigenvalues * a1 + a2)) / n - n_synthetic / n
 
     a1 = optimize.brentq(excess, 0.0, total, xtol=1e-15, rtol=1e-14, maxiter=500)
     return a1, total - a1
@@ -84,9 +80,7 @@ def _mixing_coefficients(eigenvalues, n_target, n_synthetic):
     },
     prefer_skip_nested_validation=True,
 )
-def mixed_least_squares_risk(
-    cov_target, cov_synthetic, n_target, n_synthetic, noise_var=1.0
-):
+def mixed_least_squares_risk(cov_target, cov_synthetic, n_target, n_synthetic, noise_var=1.0):
     """Predicted excess risk of least squares on real plus synthetic rows (T1).
 
     Real rows have covariance ``Sigma_t``, synthetic rows ``Sigma_s``; both
@@ -246,8 +240,7 @@ def synthetic_only_least_squares_risk(
     )
     if n_synthetic <= p:
         raise ValueError(
-            "The synthetic-only formula needs n_synthetic > p, got "
-            f"{n_synthetic} <= {p}."
+            f"The synthetic-only formula needs n_synthetic > p, got {n_synthetic} <= {p}."
         )
     mean_target = check_vector(mean_target, p, "mean_target")
     mean_synthetic = check_vector(mean_synthetic, p, "mean_synthetic")
@@ -260,9 +253,7 @@ def synthetic_only_least_squares_risk(
     whitened_target = inv_sqrt @ mean_target
     whitened_synthetic = inv_sqrt @ mean_synthetic
     norm_synthetic = np.linalg.norm(whitened_synthetic)
-    projection = (
-        whitened_target @ whitened_synthetic / norm_synthetic if norm_synthetic else 0.0
-    )
+    projection = whitened_target @ whitened_synthetic / norm_synthetic if norm_synthetic else 0.0
     trace_term = np.trace(np.linalg.solve(cov_synthetic, cov_target))
     mean_term = whitened_target @ whitened_target - projection**2
     return float(noise_var / (n_synthetic - p) * (trace_term + mean_term))

@@ -114,16 +114,13 @@ def _fixed_point(eig_c, n_total, pi, alpha, gamma, tol=1e-13, max_iter=100_000):
         denom = gamma + pi / (1 + d) + alpha * (1 - pi) * eig_c / (1 + ds)
         d_new = np.sum(1 / denom) / n_total
         ds_new = np.sum(eig_c / denom) / n_total
-        if abs(d_new - d) <= tol * (1 + d_new) and abs(ds_new - ds) <= tol * (
-            1 + ds_new
-        ):
+        if abs(d_new - d) <= tol * (1 + d_new) and abs(ds_new - ds) <= tol * (1 + ds_new):
             return d_new, ds_new, denom
         # Averaging the old and new iterates keeps the map from oscillating when
         # gamma is small.
         d, ds = (d + d_new) / 2, (ds + ds_new) / 2
     raise RuntimeError(
-        "The fixed point of the deterministic equivalent did not converge; "
-        "increase gamma."
+        "The fixed point of the deterministic equivalent did not converge; increase gamma."
     )
 
 
@@ -251,9 +248,7 @@ def pruned_ridge_accuracy(
     h = (1 - b2) * (1 - a1) - a2 * b1
     big_t1 = (a1 * (1 - b2) + a2 * b1) / h
     big_t2 = b1_per_alpha / h
-    e_mat = (
-        (1 - b2) * q_bar @ second_real @ q_bar + b1 * q_bar @ second_syn @ q_bar
-    ) / h
+    e_mat = ((1 - b2) * q_bar @ second_real @ q_bar + b1 * q_bar @ second_syn @ q_bar) / h
 
     s1 = (
         real_weight**2 * (mu @ e_mat @ mu)
@@ -262,9 +257,7 @@ def pruned_ridge_accuracy(
     )
     s2 = big_t1 * (1 - 2 * real_weight * mu_q_mu - 2 * lam * syn_weight * mu_q_mu_b)
     s3 = big_t2 * (
-        alpha
-        - 2 * lam**2 * syn_weight * mu_b_q_mu_b
-        - 2 * lam * real_weight * mu_q_mu_b
+        alpha - 2 * lam**2 * syn_weight * mu_b_q_mu_b - 2 * lam * real_weight * mu_q_mu_b
     )
     return _result(mean_margin, s1 + s2 + s3)
 
@@ -281,9 +274,7 @@ def pruned_ridge_accuracy(
     },
     prefer_skip_nested_validation=True,
 )
-def synthetic_only_pruned_accuracy(
-    m, n_features, mu_norm, eps=0.0, rho=1.0, phi=1.0, gamma=1.0
-):
+def synthetic_only_pruned_accuracy(m, n_features, mu_norm, eps=0.0, rho=1.0, phi=1.0, gamma=1.0):
     """Closed-form accuracy of ridge on verifier-pruned synthetic rows only.
 
     The special case ``n = 0``, ``C = I``, ``mu_beta = mu`` of
@@ -328,9 +319,7 @@ def synthetic_only_pruned_accuracy(
     """
     alpha, lam = _verifier_rates(eps, rho, phi)
     eta = n_features / m
-    d = (
-        eta - alpha - gamma + np.sqrt((alpha + gamma - eta) ** 2 + 4 * eta * gamma)
-    ) / (2 * gamma)
+    d = (eta - alpha - gamma + np.sqrt((alpha + gamma - eta) ** 2 + 4 * eta * gamma)) / (2 * gamma)
     big_d = alpha * mu_norm**2 + alpha + gamma * (1 + d)
     mean_margin = lam * mu_norm**2 / big_d
     h = 1 - alpha * eta / (alpha + gamma * (1 + d)) ** 2

@@ -1,0 +1,5 @@
+"""Pool generators: objects with ``fit(X, y)`` and ``sample(n)`` that a selector fits per fold."""
+
+from ._class_conditional import ClassConditionalSampler
+
+__all__ = ["ClassConditionalSampler"]

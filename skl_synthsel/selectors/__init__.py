@@ -1,0 +1,22 @@
+"""The selectors: one module per family, each holding only its method."""
+
+from ._center import CenterMatchingSelector, CenterSamplingSelector
+from ._covariance_matching import CovarianceMatchingSelector
+from ._discriminator import DiscriminatorSelector
+from ._ds3 import DS3Selector
+from ._kernel_mean_matching import KernelMeanMatchingSelector
+from ._kmeans import KMeansSelector
+from ._random import RandomSelector
+from ._verifier import VerifierSelector
+
+__all__ = [
+    "CenterMatchingSelector",
+    "CenterSamplingSelector",
+    "CovarianceMatchingSelector",
+    "DS3Selector",
+    "DiscriminatorSelector",
+    "KMeansSelector",
+    "KernelMeanMatchingSelector",
+    "RandomSelector",
+    "VerifierSelector",
+]

@@ -1,0 +1,66 @@
+"""The rank-exploiting interior point against cvxpy, and its two linear-algebra paths."""
+
+import numpy as np
+import pytest
+
+from skl_synthsel._solvers import certify, solve_relaxed_cvxpy
+from skl_synthsel._solvers._interior_point import (
+    _GramSystem,
+    _LowRankSystem,
+    solve_relaxed_interior_point,
+)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_gram_and_low_rank_systems_solve_the_same_equations(seed):
+    rng = np.random.default_rng(seed)
+    U = rng.normal(size=(40, 5))
+    diagonal = 10.0 ** rng.uniform(-6, 6, size=40)  # as spread as near the end of a run
+    rhs = rng.normal(size=(40, 2))
+    gram, low_rank = _GramSystem(U, 0.01), _LowRankSystem(U, 0.01)
+    np.testing.assert_allclose(gram.matvec(rhs[:, 0]), low_rank.matvec(rhs[:, 0]), rtol=1e-10)
+    solutions = []
+    for system in (gram, low_rank):
+        system.factor(diagonal)
+        solution = system.solve(rhs)
+        residual = system.matvec(solution) + diagonal[:, None] * solution - rhs
+        assert np.max(np.abs(residual)) <= 1e-8 * np.max(np.abs(rhs))
+        solutions.append(solution)
+    np.testing.assert_allclose(solutions[0], solutions[1], rtol=1e-6, atol=1e-12)
+
+
+# (d, rows, k): Gram path when rows are few for p = d(d+1)/2, low-rank path when many.
+SHAPES = [(8, 60, 10), (3, 400, 40), (5, 200, 150), (6, 120, 3)]
+
+
+@pytest.mark.parametrize("reachable", [False, True])
+@pytest.mark.parametrize("shape", SHAPES)
+def test_matches_cvxpy_and_is_exactly_feasible(shape, reachable):
+    d, n_rows, k = shape
+    rng = np.random.default_rng(n_rows + d)
+    U = rng.normal(size=(n_rows, d)) * rng.uniform(0.5, 2.0, size=d)
+    target = U[:k].T @ U[:k] / k if reachable else np.eye(d) * 3.0 + 1.0
+    result = solve_relaxed_interior_point(U, target, k)
+    weights = result.weights
+    assert result.converged
+    assert weights.min() >= 0 and weights.max() <= 1
+    assert abs(weights.sum() - k) <= 1e-9 * k
+    cvxpy_weights, _ = solve_relaxed_cvxpy(U, target, k)
+    reference = certify(U, target, cvxpy_weights).objective
+    certificate = certify(U, target, weights)
+    scale = np.linalg.norm(target)
+    assert certificate.objective <= reference * (1 + 1e-6) + 1e-7 * scale
+    assert certificate.lower_bound <= reference + 1e-9 * scale
+
+
+def test_normaliser_and_trivial_quotas():
+    rng = np.random.default_rng(0)
+    U = rng.normal(size=(100, 3))
+    target = np.eye(3)
+    result = solve_relaxed_interior_point(U, target, 20, normaliser=50.0)
+    cvxpy_weights, _ = solve_relaxed_cvxpy(U, target, 20, normaliser=50.0)
+    assert certify(U, target, result.weights, normaliser=50.0).objective == pytest.approx(
+        certify(U, target, cvxpy_weights, normaliser=50.0).objective, rel=1e-6
+    )
+    assert np.array_equal(solve_relaxed_interior_point(U, target, 100).weights, np.ones(100))
+    assert np.array_equal(solve_relaxed_interior_point(U, target, 0).weights, np.zeros(100))

@@ -1,0 +1,205 @@
+"""KernelMeanMatchingSelector and its solver: the quadratic program against a direct cvxpy
+statement, Nystroem against the exact kernel, weights, quotas, containers, regression, fallback."""
+
+from collections import Counter
+
+import cvxpy as cp
+import numpy as np
+import pytest
+from scipy.spatial.distance import pdist
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics.pairwise import rbf_kernel
+
+from skl_synthsel import KernelMeanMatchingSelector, SyntheticAugmentedClassifier
+from skl_synthsel._solvers._kmm import kernel_features, solve_kmm
+
+GAMMA = 0.2
+AUTO_OPTIONS = {"eps_abs": 1e-7, "eps_rel": 1e-7, "max_iters": 100_000}
+
+
+def standardise(X_real, *others):
+    mean, std = X_real.mean(axis=0), X_real.std(axis=0)
+    return [(rows - mean) / std for rows in (X_real, *others)]
+
+
+@pytest.fixture
+def small_problem():
+    rng = np.random.default_rng(0)
+    real = rng.normal(size=(40, 3))
+    pool = 1.3 * rng.normal(size=(300, 3)) + 0.3
+    return pool, real
+
+
+def kmm_terms(pool, real, gamma):
+    n_pool = len(pool)
+    K = rbf_kernel(pool, gamma=gamma)
+    kappa = n_pool / len(real) * rbf_kernel(pool, real, gamma=gamma).sum(axis=1)
+    return K, kappa
+
+
+def direct_kmm(pool, real, gamma, max_weight=1000.0):
+    """KMM as written by Huang et al.: the dense kernel matrix in a quadratic form."""
+    n_pool = len(pool)
+    K, kappa = kmm_terms(pool, real, gamma)
+    eps = (np.sqrt(n_pool) - 1) / np.sqrt(n_pool)
+    w = cp.Variable(n_pool)
+    problem = cp.Problem(
+        cp.Minimize(0.5 * cp.quad_form(w, cp.psd_wrap(K)) - kappa @ w),
+        [w >= 0, w <= max_weight, cp.sum(w) <= n_pool * (1 + eps), cp.sum(w) >= n_pool * (1 - eps)],
+    )
+    problem.solve(solver="CLARABEL")
+    return problem.value
+
+
+@pytest.mark.parametrize("solver, options", [("CLARABEL", None), ("SCS", AUTO_OPTIONS)])
+def test_exact_kernel_equals_a_direct_cvxpy_solve(small_problem, solver, options):
+    pool, real = small_problem
+    expected = direct_kmm(pool, real, GAMMA)
+    factor, kappa = kernel_features(pool, real, GAMMA)
+    weights, objective = solve_kmm(factor, kappa, solver=solver, solver_options=options)
+    assert objective == pytest.approx(expected, rel=1e-6)
+    # The weights attain it under the exact kernel, and are feasible.
+    K, _ = kmm_terms(pool, real, GAMMA)
+    assert 0.5 * weights @ K @ weights - kappa @ weights == pytest.approx(expected, rel=1e-6)
+    eps = (np.sqrt(300) - 1) / np.sqrt(300)
+    assert np.all((weights >= 0) & (weights <= 1000))
+    assert abs(weights.sum() - 300) <= 300 * eps + 1e-6
+
+
+def test_nystroem_path_measured_against_the_exact_optimum(small_problem):
+    pool, real = small_problem
+    K, kappa = kmm_terms(pool, real, GAMMA)
+    exact = direct_kmm(pool, real, GAMMA)
+    # Measured: suboptimality of the Nystroem weights under the exact kernel is 1e-2 with 25
+    # landmarks, 6e-5 with 50, 4e-6 with 100, 1e-8 with 200 (300 pool rows, 3 dimensions).
+    for n_landmarks, tolerance in [(50, 1e-3), (100, 1e-4), (200, 1e-6)]:
+        factor, approximate_kappa = kernel_features(
+            pool, real, GAMMA, n_landmarks=n_landmarks, random_state=0
+        )
+        assert factor.shape[0] == 300 and factor.shape[1] <= n_landmarks
+        weights, _ = solve_kmm(factor, approximate_kappa, solver="CLARABEL")
+        achieved = 0.5 * weights @ K @ weights - kappa @ weights
+        assert exact <= achieved <= exact + tolerance * abs(exact)
+
+
+def test_bounds_and_weight_total_are_respected(small_problem):
+    pool, real = small_problem
+    factor, kappa = kernel_features(pool, real, GAMMA)
+    weights, _ = solve_kmm(factor, kappa, max_weight=2.0, eps=0.05, solver="CLARABEL")
+    assert weights.max() <= 2.0 and weights.max() == pytest.approx(2.0, rel=1e-6)
+    assert abs(weights.sum() - 300) <= 300 * 0.05 + 1e-6
+
+
+def test_weights_scores_quotas_and_ranking(classification_data):
+    X, y, X_pool, y_pool = classification_data
+    selector = KernelMeanMatchingSelector((X_pool, y_pool), n_select=2.0, random_state=0)
+    X_res, y_res = selector.fit_resample(X, y)
+    assert selector.sampling_strategy_ == {0: 62, 1: 38, 2: 20}
+    assert Counter(y_res[60:].tolist()) == selector.sampling_strategy_
+    assert np.array_equal(X_res[60:], X_pool[selector.selected_indices_])
+    # Class pools of about 1500, 900 and 600 rows: all above 500, so 256 landmarks.
+    assert selector.n_landmarks_.tolist() == [256, 256, 256]
+    real, pool = standardise(X, X_pool)
+    start = 0
+    for position, label in enumerate((0, 1, 2)):
+        members = np.flatnonzero(y_pool == label)
+        quota = selector.sampling_strategy_[label]
+        raw = selector.scores_[members]
+        # Raw weights average about 1 (their total is within N eps of N); weights_ are the
+        # same up to a factor, summing to the quota.
+        assert abs(raw.sum() - len(members)) <= np.sqrt(len(members)) * len(members)
+        weights = selector.weights_[members]
+        assert weights.sum() == pytest.approx(quota)
+        kept = weights > 0
+        assert np.allclose(weights[kept] / raw[kept], quota / raw[kept].sum())
+        # The quota of largest raw weights, in that order.
+        chosen = selector.selected_indices_[start : start + quota]
+        assert np.all(np.diff(np.round(selector.scores_[chosen], 6)) <= 0)
+        assert (
+            np.round(raw, 6)[np.isin(members, chosen, invert=True)].max()
+            <= np.round(selector.scores_[chosen], 6).min()
+        )
+        start += quota
+        # The median heuristic on the class's real and pool rows (every 3rd pool row at most).
+        rows = np.vstack([real[y == label], pool[members][:: int(np.ceil(len(members) / 500))]])
+        expected_gamma = 1 / (2 * np.median(pdist(rows, "sqeuclidean")))
+        assert selector.gamma_[position] == pytest.approx(expected_gamma)
+        assert 1 <= selector.effective_sample_size_[position] <= len(members)
+
+
+def test_rows_from_the_real_distribution_are_preferred_to_shifted_ones():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    y = np.repeat([0, 1], 30)
+    # Half the pool from the real distribution, half shifted by three standard deviations.
+    X_pool = np.vstack([rng.normal(size=(200, 2)), rng.normal(size=(200, 2)) + 3.0])
+    y_pool = np.tile(np.repeat([0, 1], 100), 2)
+    selector = KernelMeanMatchingSelector((X_pool, y_pool), n_select=1.0).fit(X, y)
+    from_real = selector.selected_indices_ < 200
+    assert from_real.mean() >= 0.95
+    assert selector.n_landmarks_.tolist() == [200, 200]
+    # The exact path equals the direct statement in the feature space.
+    real, pool = standardise(X, X_pool)
+    expected = direct_kmm(pool[y_pool == 0], real[y == 0], selector.gamma_[0])
+    factor, kappa = kernel_features(pool[y_pool == 0], real[y == 0], selector.gamma_[0])
+    assert solve_kmm(factor, kappa, solver="CLARABEL")[1] == pytest.approx(expected, rel=1e-6)
+
+
+def test_regression_matches_features_and_target_jointly(regression_data):
+    X, y, X_pool, y_pool = regression_data
+    # Rows whose target breaks the real relation: never chosen.
+    y_pool = y_pool.copy()
+    y_pool[:500] += 5.0
+    selector = KernelMeanMatchingSelector(
+        (X_pool, y_pool), n_select=40, match_target=True, random_state=0
+    )
+    X_res, y_res = selector.fit_resample(X, y)
+    assert len(X_res) == 90 and len(set(selector.selected_indices_.tolist())) == 40
+    assert np.array_equal(y_res[50:], y_pool[selector.selected_indices_])
+    assert np.all(selector.selected_indices_ >= 500)
+    assert selector.weights_.sum() == pytest.approx(40)
+
+
+@pytest.mark.filterwarnings("ignore:Solution may be inaccurate")
+def test_solver_failure_falls_back_to_kappa_with_a_warning(classification_data):
+    X, y, X_pool, y_pool = classification_data
+    selector = KernelMeanMatchingSelector(
+        (X_pool, y_pool),
+        n_select={0: 10, 1: 5},
+        solver="CLARABEL",
+        solver_options={"max_iter": 1},
+        random_state=0,
+    )
+    with pytest.warns(UserWarning, match="falling back to the pool rows with the largest"):
+        selector.fit(X, y)
+    start = 0
+    for label, quota in [(0, 10), (1, 5)]:
+        members = np.flatnonzero(y_pool == label)
+        kappa = selector.scores_[members]
+        expected = members[np.argsort(-kappa, kind="stable")[:quota]]
+        chosen = selector.selected_indices_[start : start + quota]
+        assert chosen.tolist() == expected.tolist()
+        # Weight 1 on the selected rows only.
+        assert np.array_equal(
+            np.flatnonzero(selector.weights_[members]), np.sort(np.searchsorted(members, chosen))
+        )
+        start += quota
+    assert np.isnan(selector.effective_sample_size_[:2]).all()
+
+
+def test_relaxed_weighting_trains_on_the_kmm_weights(classification_data):
+    X, y, X_pool, y_pool = classification_data
+    selector = KernelMeanMatchingSelector(
+        (X_pool, y_pool), n_select=1.0, n_landmarks=64, random_state=0
+    )
+    model = SyntheticAugmentedClassifier(LogisticRegression(), selector, weighting="relaxed")
+    model.fit(X, y)
+    assert model.score(X, y) > 0.8
+    weights = model.selector_.weights_
+    assert weights.sum() == pytest.approx(60) and np.all(weights >= 0)
+
+
+def test_unknown_solver_is_a_value_error(classification_data):
+    X, y, X_pool, y_pool = classification_data
+    with pytest.raises(ValueError, match="Unknown solver 'nope'"):
+        KernelMeanMatchingSelector((X_pool, y_pool), solver="nope").fit(X, y)
