@@ -1,8 +1,11 @@
 """Sphinx configuration: numpydoc docstrings, autosummary API pages, a sphinx-gallery of examples.
 
-The build needs no network: no intersphinx, MathJax is loaded by the reader's browser, and the
-benchmark results are committed files under ``_static/benchmarks`` (the benchmarks are not run
-by the build). ``tests/test_docs.py`` builds the docs with ``-W`` as part of the test suite.
+The build needs no network, and neither do the built pages: no intersphinx, MathJax is shipped in
+``_static/mathjax`` (MathJax 3.2.2 from its npm package: ``tex-chtml.js`` with its fonts and TeX
+extensions, see ``_static/mathjax/README.txt``), and the benchmark results are committed files
+under ``_static/benchmarks`` (the benchmarks are not run by the build). ``tests/test_docs.py``
+builds the docs with ``-W`` as part of the test suite; ``tests/test_docs_offline.py`` checks that
+the pages load no remote MathJax.
 """
 
 import os
@@ -45,6 +48,9 @@ numpydoc_show_inherited_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
 numpydoc_attributes_as_param_list = True
+# "fit()" rather than "CovarianceMatchingSelector.fit()" in the "On this page" list: the long
+# qualified names were clipped by the narrow sidebar.
+toc_object_entries_show_parents = "hide"
 
 # scikit-learn adds metadata-routing methods (set_fit_request, ...) to every estimator; their
 # docstrings point at scikit-learn's own user guide, and they are plumbing for our readers.
@@ -112,6 +118,10 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 warnings.filterwarnings("ignore", message="Matplotlib is currently using agg")
 
+# -- math ----------------------------------------------------------------------------------------
+# The local copy, relative to _static: display math renders offline (no CDN).
+mathjax_path = "mathjax/tex-chtml.js"
+
 # -- HTML ----------------------------------------------------------------------------------------
 html_theme = "pydata_sphinx_theme"
 html_title = f"skl_synthsel {release}"
@@ -140,6 +150,9 @@ def _public_names():
         "skl_synthsel.metrics",
         "skl_synthsel.theory",
         "skl_synthsel.datasets",
+        "skl_synthsel.exceptions",
+        "skl_synthsel.inspection",
+        "skl_synthsel.utils",
     ):
         module = importlib.import_module(module_name)
         names += [f"{module_name}.{name}" for name in module.__all__]

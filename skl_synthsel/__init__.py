@@ -7,9 +7,10 @@ scikit-learn model, or wrap a model in :class:`SyntheticAugmentedClassifier`.
 from importlib.metadata import PackageNotFoundError, version
 
 from .augmented import SyntheticAugmentedClassifier, SyntheticAugmentedRegressor
-from .generators import ClassConditionalSampler
+from .generators import ClassConditionalSampler, SynthesizerSampler
 from .pipeline import Pipeline, make_pipeline
 from .selectors import (
+    AutoSelector,
     CenterMatchingSelector,
     CenterSamplingSelector,
     CovarianceMatchingSelector,
@@ -17,7 +18,9 @@ from .selectors import (
     DS3Selector,
     KernelMeanMatchingSelector,
     KMeansSelector,
+    LearningDynamicsSelector,
     RandomSelector,
+    SequentialSelector,
     VerifierSelector,
 )
 
@@ -27,6 +30,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree no
     __version__ = "0+unknown"
 
 __all__ = [
+    "AutoSelector",
     "CenterMatchingSelector",
     "CenterSamplingSelector",
     "ClassConditionalSampler",
@@ -35,8 +39,11 @@ __all__ = [
     "DiscriminatorSelector",
     "KMeansSelector",
     "KernelMeanMatchingSelector",
+    "LearningDynamicsSelector",
     "Pipeline",
     "RandomSelector",
+    "SequentialSelector",
+    "SynthesizerSampler",
     "SyntheticAugmentedClassifier",
     "SyntheticAugmentedRegressor",
     "VerifierSelector",

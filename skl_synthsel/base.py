@@ -8,6 +8,7 @@ assembling the output in the user's containers.
 """
 
 import copy
+import dataclasses
 import types
 from dataclasses import dataclass, field
 from numbers import Integral, Real
@@ -30,9 +31,6 @@ from .utils._warnings import warn
 
 _FLOAT_DTYPES = [np.float64, np.float32]
 
-# Attributes of scikit-learn's own bookkeeping that a refit keeps (metadata requests, output).
-_SKLEARN_STATE = ("_metadata_request", "_sklearn_output_config", "_sklearn_auto_wrap_output_keys")
-
 
 @dataclass(frozen=True)
 class Group:
@@ -52,6 +50,9 @@ class Group:
         The quota, ``1 <= n_select <= len(pool)``.
     shared : mapping
         What :meth:`BaseSelector._fit_shared` learned from every class at once (read-only).
+    auto_amount : bool
+        ``n_select="auto"``: the method chooses how many of the group's rows to take
+        (``n_select`` is then the group's pool size, the most it may take).
     """
 
     label: object
@@ -60,6 +61,7 @@ class Group:
     pool_indices: np.ndarray
     n_select: int
     shared: types.MappingProxyType = field(default_factory=lambda: types.MappingProxyType({}))
+    auto_amount: bool = False
 
 
 @dataclass
@@ -110,13 +112,15 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
     # A method that may keep fewer rows than a group's whole pool even when asked for all of it
     # (curation). Others take the whole pool at once for n_select="all", without running.
     _may_decline_rows = False
+    # Whether the method can choose the amount itself (n_select="auto").
+    _supports_auto_amount = False
 
     _parameter_constraints = {
         "pool": [tuple, list, HasMethods(["fit", "sample"])],
         "n_select": [
             Interval(Integral, 0, None, closed="left"),
             Interval(Real, 0, None, closed="left"),
-            StrOptions({"all"}),
+            StrOptions({"all", "auto"}),
             dict,
         ],
         "n_components": [
@@ -223,6 +227,14 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
         """
         self._forget_fitted_attributes()
         check_n_select(self.n_select)
+        if self.n_select == "auto" and not self._supports_auto_amount:
+            from .utils import all_selectors
+
+            able = [name for name, cls in all_selectors() if cls._supports_auto_amount]
+            raise ValueError(
+                f"{type(self).__name__} cannot choose the amount itself (n_select='auto'); "
+                f"pass a number of rows, a ratio, 0 or 'all', or use one of {able}."
+            )
         X_checked, y_labels, real_info = self._validate_real(X, y)
         X_pool, y_pool = self._draw_pool(X, y_labels, real_info["task_"])
         pool_checked, y_pool = self._validate_pool(X_pool, y_pool, real_info)
@@ -265,9 +277,14 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
         return attributes
 
     def _forget_fitted_attributes(self):
-        """Drop everything a previous fit set: a refit must not keep stale weights or state."""
-        keep = set(self._get_param_names()) | set(_SKLEARN_STATE)
-        for name in [name for name in vars(self) if name not in keep]:
+        """Drop everything a previous fit set: a refit must not keep stale weights or state.
+
+        Fitted attributes, public and private, end in ``_``; scikit-learn's own bookkeeping
+        (metadata requests, callbacks, output configuration) does not and is kept.
+        """
+        for name in [
+            name for name in vars(self) if name.endswith("_") and not name.startswith("__")
+        ]:
             delattr(self, name)
 
     def _n_rows_total(self, n_real):
@@ -286,6 +303,8 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
                 f"{type(self).__name__} requires y to be passed, but the target y is None: "
                 "pass the class labels or targets of the real rows."
             )
+        if self.task != "regression":
+            check_labels(y, "y")  # a mix of strings and numbers cannot even be sorted
         task = resolve_task(self.task, y)
         kind = type_of_target(y, input_name="y")
         if kind in ("continuous-multioutput", "multiclass-multioutput"):
@@ -385,6 +404,7 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
                     "columns in the same order."
                 )
         if real_info["task_"] == "classification":
+            check_labels(y_pool, "y_pool")
             y_pool, _ = check_target_type(y_pool, indicate_one_vs_all=True)
         y_pool = column_or_1d(y_pool, warn=True)
         if len(y_pool) != len(X_values):
@@ -461,7 +481,9 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
                 n_select=quota,
                 shared=read_only,
             )
-            if quota == len(pool_rows) and not self._may_decline_rows:
+            auto = self.n_select == "auto"
+            group = dataclasses.replace(group, auto_amount=auto)
+            if self.n_select == "all" and not self._may_decline_rows:
                 # The whole pool of the group: nothing to choose, the method does not run.
                 result = GroupSelection(selected=np.arange(len(pool_rows)), state={"all": True})
             else:

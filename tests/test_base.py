@@ -7,7 +7,8 @@ from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from skl_synthsel import CovarianceMatchingSelector
+from skl_synthsel import CovarianceMatchingSelector, RandomSelector
+from skl_synthsel.exceptions import PoolClassWarning
 
 
 @pytest.fixture
@@ -150,16 +151,54 @@ def test_quota_larger_than_the_pool_class(classification_data):
 def test_pool_classes_unknown_to_y_are_reported(classification_data):
     X, y, X_pool, y_pool = classification_data
     relabelled = np.where(np.arange(len(y_pool)) < 5, 7, y_pool)
-    with pytest.warns(UserWarning, match=r"classes \[7\] that y does not have"):
+    with pytest.warns(PoolClassWarning, match=r"classes \[7\] that y does not have") as record:
         selector = CovarianceMatchingSelector((X_pool, relabelled), random_state=0).fit(X, y)
     assert not np.isin(selector.selected_indices_, np.arange(5)).any()
+    # Reported at the user's line (this file), not inside the library or scikit-learn.
+    assert record[0].filename == __file__
 
 
-@pytest.mark.parametrize("n_select", [0, -3, 0.0, -1.5])
-def test_non_positive_n_select(classification_data, n_select):
+@pytest.mark.parametrize("n_select", [-3, -1.5, "most"])
+def test_negative_or_unknown_n_select(classification_data, n_select):
     X, y, X_pool, y_pool = classification_data
     with pytest.raises(ValueError, match="'n_select' parameter"):
         CovarianceMatchingSelector((X_pool, y_pool), n_select=n_select).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "n_select, error, message",
+    [
+        (True, TypeError, "boolean"),
+        ({0: 2.7}, ValueError, "whole, non-negative"),
+        ({0: -1}, ValueError, "whole, non-negative"),
+        ({0: True}, ValueError, "whole, non-negative"),
+    ],
+)
+def test_boolean_and_fractional_quotas_are_refused(classification_data, n_select, error, message):
+    X, y, X_pool, y_pool = classification_data
+    with pytest.raises(error, match=message):
+        CovarianceMatchingSelector((X_pool, y_pool), n_select=n_select).fit(X, y)
+
+
+def test_auto_amount_is_refused_by_selectors_that_cannot_choose_it(classification_data):
+    X, y, X_pool, y_pool = classification_data
+    with pytest.raises(ValueError, match="cannot choose the amount.*CovarianceMatchingSelector"):
+        RandomSelector((X_pool, y_pool), n_select="auto").fit(X, y)
+
+
+def test_a_numeric_target_read_as_classes_suggests_regression(classification_data):
+    X, _, X_pool, _ = classification_data
+    y = np.round(X[:, 0] * 10)  # whole-number floats, e.g. a count or a score
+    y_pool = np.round(X_pool[:, 0] * 10) + 0.5
+    with pytest.raises(ValueError, match="task='regression'"):
+        RandomSelector((X_pool, y_pool), n_select=1.0).fit(X, y)
+
+
+def test_repr_summarises_the_pool():
+    X_pool, y_pool = np.zeros((100_000, 4)), np.zeros(100_000)
+    text = repr(RandomSelector((X_pool, y_pool), n_select=2.0))
+    assert len(text) < 300
+    assert "ndarray of shape (100000, 4)" in text and "n_select=2.0" in text
 
 
 def test_pool_of_wrong_shape_or_type(classification_data):

@@ -1,5 +1,8 @@
 """The large-pool solver of relaxed covariance matching: first order, working set, certificate.
 
+0. A reachable target (optimum 0) is matched exactly by the weights nearest the uniform ones
+   (:mod:`._reachable`: semismooth Newton in ``d(d+1)/2 + 1`` dual variables); certified, that
+   ends the solve. Otherwise it gives up after a few steps and the method below runs.
 1. An accelerated projected gradient (:mod:`._first_order`) runs until its Frank-Wolfe
    certificate is within an identification tolerance: cheap, chunked passes over the pool.
 2. A working set: the rows that safe screening cannot fix at 0 or 1 (:mod:`._working_set`).
@@ -26,6 +29,7 @@ import numpy as np
 from ._certificate import certificate_from_gradient, objective_gradient, residual_matrix
 from ._first_order import accelerated_projected_gradient
 from ._interior_point import solve_relaxed_interior_point
+from ._reachable import project_reachable
 from ._working_set import gradient_band, screen_rows
 
 # Budget of an interior-point iteration on the working set, in flops (m p^2 <= this).
@@ -57,13 +61,15 @@ class RelaxedSolution:
         Iterations of the interior-point solves, over all rounds.
     n_rounds : int
         Working-set solves made.
+    n_reachable_steps : int
+        Newton steps of the reachable-target projection (:mod:`._reachable`), tried first.
     working_set_size : int
         Rows in the last working set (0 if none was needed).
     iteration_seconds : list of float
         Wall time of each first-order iteration.
     seconds : dict of str to float
-        Wall time per phase: ``"first_order"``, ``"working_set"``, ``"interior_point"``,
-        ``"certificate"``.
+        Wall time per phase: ``"reachable"``, ``"first_order"``, ``"working_set"``,
+        ``"interior_point"``, ``"certificate"``.
     """
 
     weights: np.ndarray
@@ -72,6 +78,7 @@ class RelaxedSolution:
     n_first_order_iter: int = 0
     n_interior_point_iter: int = 0
     n_rounds: int = 0
+    n_reachable_steps: int = 0
     working_set_size: int = 0
     iteration_seconds: list = field(default_factory=list)
     seconds: dict = field(default_factory=dict)
@@ -123,6 +130,7 @@ def solve_relaxed_fast(
     working_set_limit=None,
     max_rounds=4,
     chunk_rows=None,
+    reachable=True,
 ):
     """Minimise ``||sum_i w_i u_i u_i^T / n - target||_F`` over ``0 <= w <= 1``, ``sum w = k``.
 
@@ -156,6 +164,10 @@ def solve_relaxed_fast(
         Limit on the working-set solves.
     chunk_rows : int or None
         Rows per chunk of the passes over the pool.
+    reachable : bool, default=True
+        First try the exact match nearest the uniform weights (:mod:`._reachable`): a few
+        Newton steps in ``d(d+1)/2 + 1`` dual variables that end the solve, certified, when
+        the target is reachable (optimum 0), and give up after a few steps when it is not.
 
     Returns
     -------
@@ -167,11 +179,26 @@ def solve_relaxed_fast(
     normaliser = float(k if normaliser is None else normaliser)
     limit = default_working_set_limit(d) if working_set_limit is None else working_set_limit
     absolute = atol * float(np.linalg.norm(target))
-    seconds = dict.fromkeys(("first_order", "working_set", "interior_point", "certificate"), 0.0)
+    seconds = dict.fromkeys(
+        ("reachable", "first_order", "working_set", "interior_point", "certificate"), 0.0
+    )
     solution = RelaxedSolution(np.full(n_rows, k / n_rows), None, False, seconds=seconds)
 
     p = d * (d + 1) // 2
     start = None
+    if reachable and k < n_rows and n_rows > p + 1:
+        # A reachable target first: a few Newton steps in p + 1 dual variables find the
+        # exact match nearest the uniform weights, or show quickly that there is none.
+        started = time.perf_counter()
+        exact, n_steps = project_reachable(
+            U, target, k, normaliser=normaliser, chunk_rows=chunk_rows
+        )
+        seconds["reachable"] = time.perf_counter() - started
+        solution.n_reachable_steps = n_steps
+        if exact is not None:
+            _certified(solution, U, target, exact, k, normaliser, rtol, absolute, chunk_rows)
+            if solution.converged:
+                return solution
     if k == n_rows or n_rows <= min(limit, max(_DIRECT_ROWS, 2 * (p + 1))):
         # A small pool: the exact solver on every row is cheaper than the first-order phase.
         weights = _timed_restricted_solve(

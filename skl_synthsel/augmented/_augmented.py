@@ -1,5 +1,9 @@
 """Meta-estimators: fit any estimator on real rows plus selected (or weighted) synthetic rows."""
 
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 from sklearn.base import (
     BaseEstimator,
@@ -11,10 +15,43 @@ from sklearn.base import (
 )
 from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, StrOptions
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    _raise_for_params,
+    _routing_enabled,
+    process_routing,
+)
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _num_samples, check_is_fitted, has_fit_parameter
 
 from ..base import BaseSelector
+
+
+def _augmented_weights(n_real, sample_weight, synthetic_weight):
+    """The real rows' weights (ones by default) followed by the synthetic rows' weights."""
+    real_weight = np.ones(n_real) if sample_weight is None else np.asarray(sample_weight, float)
+    if real_weight.shape != (n_real,):
+        raise ValueError(f"sample_weight has shape {real_weight.shape}; expected ({n_real},).")
+    if not np.all(np.isfinite(real_weight)):
+        raise ValueError("sample_weight has NaN or infinite values; give finite weights.")
+    if np.any(real_weight < 0):
+        raise ValueError("sample_weight must be non-negative.")
+    if real_weight.sum() <= 0:
+        raise ValueError(
+            "sample_weight of the real rows sums to zero: give some real row a positive weight."
+        )
+    return np.concatenate([real_weight, np.asarray(synthetic_weight, dtype=float)])
+
+
+def _is_per_row(value, n_real):
+    """Whether routed metadata has one entry per real row (an array-like of that length)."""
+    if value is None or isinstance(value, str | bytes | dict) or np.isscalar(value):
+        return False
+    try:
+        return _num_samples(value) == n_real
+    except TypeError:
+        return False
 
 
 def _estimator_has(method):
@@ -35,13 +72,13 @@ class _BaseSyntheticAugmented(MetaEstimatorMixin, BaseEstimator):
         "weighting": [StrOptions({"selected", "relaxed"})],
     }
 
-    def __init__(self, estimator, selector, *, weighting="selected"):
+    def __init__(self, estimator: Any, selector: Any, *, weighting: str = "selected") -> None:
         self.estimator = estimator
         self.selector = selector
         self.weighting = weighting
 
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X: Any, y: Any, sample_weight: Any = None, **fit_params: Any) -> Any:
         """Select synthetic rows for ``X``, ``y`` and fit the estimator on the augmented data.
 
         Parameters
@@ -52,7 +89,14 @@ class _BaseSyntheticAugmented(MetaEstimatorMixin, BaseEstimator):
             Their labels or targets.
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the real rows. Synthetic rows get weight 1 (``weighting="selected"``) or
-            their relaxed weight (``weighting="relaxed"``).
+            their relaxed weight (``weighting="relaxed"``). With metadata routing enabled
+            (``sklearn.set_config(enable_metadata_routing=True)``), the real and synthetic
+            weights go to the estimator (or the steps of a Pipeline) that requests them
+            (``set_fit_request(sample_weight=True)``).
+        **fit_params : dict
+            Only with metadata routing enabled: other metadata for the estimator's ``fit``.
+            Metadata with one value per real row cannot be extended to the synthetic rows
+            and is refused; other values are passed on unchanged.
 
         Returns
         -------
@@ -65,6 +109,7 @@ class _BaseSyntheticAugmented(MetaEstimatorMixin, BaseEstimator):
                 "imbalanced-learn sampler such as RandomOverSampler goes in "
                 "skl_synthsel.make_pipeline(sampler, model) instead."
             )
+        _raise_for_params(fit_params, self, "fit")
         self.selector_ = clone(self.selector)
         if "task" in self.selector_.get_params():
             self.selector_.set_params(task=self._task, include_real=True)
@@ -85,38 +130,81 @@ class _BaseSyntheticAugmented(MetaEstimatorMixin, BaseEstimator):
             rows = np.flatnonzero(self.selector_.weights_ > 0)
             synthetic_weight = self.selector_.weights_[rows]
         X_aug, y_aug = self.selector_.resample(X, y, pool_indices=rows)
-
-        fit_params = {}
-        if sample_weight is not None or self.weighting == "relaxed":
-            if not has_fit_parameter(self.estimator, "sample_weight"):
-                raise TypeError(
-                    f"{type(self.estimator).__name__}.fit does not accept sample_weight, which "
-                    "sample_weight or weighting='relaxed' needs; use weighting='selected' "
-                    "without sample_weight, or another estimator."
-                )
-            n_real = _num_samples(X)
-            real_weight = (
-                np.ones(n_real) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        n_real = _num_samples(X)
+        if _routing_enabled():
+            fit_params = self._routed_fit_params(
+                n_real, sample_weight, synthetic_weight, fit_params
             )
-            if real_weight.shape != (n_real,):
-                raise ValueError(
-                    f"sample_weight has shape {real_weight.shape}; expected ({n_real},)."
-                )
-            if np.any(real_weight < 0):
-                raise ValueError("sample_weight must be non-negative.")
-            if real_weight.sum() <= 0:
-                raise ValueError(
-                    "sample_weight of the real rows sums to zero: give some real row a "
-                    "positive weight."
-                )
-            fit_params["sample_weight"] = np.concatenate([real_weight, synthetic_weight])
+        else:
+            fit_params = self._direct_fit_params(n_real, sample_weight, synthetic_weight)
         self.estimator_ = clone(self.estimator).fit(X_aug, y_aug, **fit_params)
         self.n_features_in_ = self.selector_.n_features_in_
         if hasattr(self.selector_, "feature_names_in_"):
             self.feature_names_in_ = self.selector_.feature_names_in_
         return self
 
-    def predict(self, X):
+    def _direct_fit_params(self, n_real, sample_weight, synthetic_weight):
+        """Without metadata routing: ``sample_weight`` to an estimator whose fit takes it."""
+        if sample_weight is None and self.weighting != "relaxed":
+            return {}
+        if not has_fit_parameter(self.estimator, "sample_weight"):
+            raise TypeError(
+                f"{type(self.estimator).__name__}.fit does not accept sample_weight, which "
+                "sample_weight or weighting='relaxed' needs; use weighting='selected' "
+                "without sample_weight, or another estimator. For a Pipeline, enable "
+                "metadata routing (sklearn.set_config(enable_metadata_routing=True)) and "
+                "request the weights on its last step (set_fit_request(sample_weight=True))."
+            )
+        return {"sample_weight": _augmented_weights(n_real, sample_weight, synthetic_weight)}
+
+    def _routed_fit_params(self, n_real, sample_weight, synthetic_weight, fit_params):
+        """With metadata routing: what the estimator requested, extended to the new rows."""
+        if self.weighting == "relaxed":
+            if not self.get_metadata_routing().consumes("fit", ["sample_weight"]):
+                raise ValueError(
+                    f"weighting='relaxed' passes the relaxed weights as sample_weight, but "
+                    f"{type(self.estimator).__name__} does not request sample_weight under "
+                    "metadata routing; request it, e.g. LogisticRegression()."
+                    "set_fit_request(sample_weight=True) (on the last step of a Pipeline)."
+                )
+            if sample_weight is None:
+                sample_weight = np.ones(n_real)  # the relaxed weights must reach the estimator
+        if sample_weight is not None:
+            fit_params = {"sample_weight": sample_weight, **fit_params}
+        routed = process_routing(self, "fit", **fit_params)["estimator"]["fit"]
+        params = {}
+        for name, value in routed.items():
+            if name == "sample_weight":
+                params[name] = _augmented_weights(n_real, value, synthetic_weight)
+            elif _is_per_row(value, n_real):
+                raise ValueError(
+                    f"The metadata {name!r} has one value per real row; the synthetic rows "
+                    "have no value for it, so it cannot be routed to the estimator fit on "
+                    "the real and synthetic rows. Pass only sample_weight per row, or fit "
+                    "the estimator on the output of the selector's fit_resample yourself."
+                )
+            else:
+                params[name] = value
+        return params
+
+    def get_metadata_routing(self) -> MetadataRouter:
+        """Get metadata routing of this object: ``fit`` metadata goes to the estimator.
+
+        ``sample_weight`` given to :meth:`fit` reaches the estimator extended to the synthetic
+        rows (their weights follow ``weighting``). The selector consumes no metadata.
+
+        Returns
+        -------
+        routing : MetadataRouter
+            A :class:`~sklearn.utils.metadata_routing.MetadataRouter` encapsulating
+            routing information.
+        """
+        return MetadataRouter(owner=self).add(
+            estimator=self.estimator,
+            method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+        )
+
+    def predict(self, X: Any) -> np.ndarray:
         """Predict with the fitted estimator.
 
         Parameters
@@ -148,6 +236,13 @@ _SHARED_DOC = """
     (``selector__n_select``, ``estimator__C``). An array pool must then be in the space of the
     rows reaching this step: transformers earlier in a pipeline are not applied to it (a
     generator pool is fit on the transformed rows and has no such issue).
+
+    Metadata routing: with ``sklearn.set_config(enable_metadata_routing=True)``, the metadata
+    given to ``fit`` goes to the estimator as scikit-learn routes it (to the steps of a
+    Pipeline that request it). ``sample_weight`` arrives extended to the synthetic rows:
+    the real rows' weights followed by 1 per selected row (or the relaxed weights); metadata
+    with one value per real row other than ``sample_weight`` is refused. Without routing,
+    ``sample_weight`` goes to an estimator whose ``fit`` accepts it.
 
     Parameters
     ----------
@@ -204,24 +299,24 @@ class SyntheticAugmentedClassifier(ClassifierMixin, _BaseSyntheticAugmented):
     _task = "classification"
 
     @property
-    def classes_(self):
+    def classes_(self) -> np.ndarray:
         """Class labels of the fitted estimator."""
         return self.estimator_.classes_
 
     @available_if(_estimator_has("predict_proba"))
-    def predict_proba(self, X):
+    def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities from the fitted estimator."""
         check_is_fitted(self)
         return self.estimator_.predict_proba(X)
 
     @available_if(_estimator_has("predict_log_proba"))
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: Any) -> np.ndarray:
         """Log class probabilities from the fitted estimator."""
         check_is_fitted(self)
         return self.estimator_.predict_log_proba(X)
 
     @available_if(_estimator_has("decision_function"))
-    def decision_function(self, X):
+    def decision_function(self, X: Any) -> np.ndarray:
         """Decision function of the fitted estimator."""
         check_is_fitted(self)
         return self.estimator_.decision_function(X)

@@ -26,11 +26,17 @@ DATASETS = {"breast_cancer": load_breast_cancer, "wine": load_wine, "digits": lo
 
 
 def _selector_variants():
-    """Every registered selector with its defaults; covariance matching both ways."""
+    """Every selector with its defaults; covariance matching by each method; the amounts that
+    the curation and the recommended selector choose themselves."""
     for name, selector in METHODS.items():
         if name == "covariance_matching":
-            for method in ("relaxed", "greedy"):
+            for method in ("entropy", "relaxed", "greedy"):
                 yield f"covariance_matching ({method})", dict(method=method), selector
+        elif name == "auto":
+            yield "auto (n_select='auto')", dict(n_select="auto"), selector
+        elif name == "learning_dynamics":
+            yield name, {}, selector
+            yield "learning_dynamics (n_select='all')", dict(n_select="all"), selector
         else:
             yield name, {}, selector
 
@@ -123,7 +129,8 @@ def run_demo(
         whole = clone(model).fit(np.vstack([X_real, X_pool]), np.concatenate([y_real, y_pool]))
         record("real + whole pool", whole.score(X_test, y_test), 0.0)
         for name, params, selector_class in _selector_variants():
-            selector = selector_class((X_pool, y_pool), n_select=ratio, random_state=seed, **params)
+            settings = {"n_select": ratio, "random_state": seed, **params}
+            selector = selector_class((X_pool, y_pool), **settings)
             start = time.perf_counter()
             with warnings.catch_warnings():
                 # A solver fallback still selects a valid subset; the demo reports outcomes.

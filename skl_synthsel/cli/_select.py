@@ -19,8 +19,13 @@ from ..utils._discovery import all_selectors, selector_short_name
 # this fraction of its non-empty cells parse as numbers; below it the column is categorical.
 _NUMERIC_MAJORITY = 0.5
 
-# The command line's method names: every public selector, by its snake-case short name.
-METHODS = {selector_short_name(cls): cls for _, cls in all_selectors()}
+# The command line's method names: every public selector that needs nothing but a pool, by its
+# snake-case short name (SequentialSelector needs its steps and is for Python code).
+METHODS = {
+    selector_short_name(cls): cls
+    for _, cls in all_selectors()
+    if "steps" not in cls._get_param_names()
+}
 
 
 class CLIError(ValueError):
@@ -98,10 +103,21 @@ def read_table(path, role):
         raise CLIError(f"the {role} file {path!r} is not UTF-8 text") from None
     if table.empty:
         raise CLIError(f"the {role} file {path!r} has a header but no rows")
-    table.columns = [str(column).strip() for column in table.columns]
-    duplicated = table.columns[table.columns.duplicated()].tolist()
+    # pandas renames a repeated header name ("a,a" becomes "a", "a.1"): find repeats in the
+    # header as written (names stripped, as the columns are).
+    header = pd.read_csv(
+        path, header=None, nrows=1, dtype=str, keep_default_na=False, skipinitialspace=True
+    ).iloc[0]
+    names = [str(name).strip() for name in header]
+    duplicated = list(
+        dict.fromkeys(name for i, name in enumerate(names) if name and name in names[:i])
+    )
     if duplicated:
-        raise CLIError(f"the {role} file {path!r} repeats the columns {duplicated}")
+        raise CLIError(
+            f"the {role} file {path!r} repeats the column names {duplicated} in its header; "
+            "give every column a unique name"
+        )
+    table.columns = [str(column).strip() for column in table.columns]
     return table
 
 

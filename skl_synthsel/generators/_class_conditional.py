@@ -1,7 +1,10 @@
 """Where candidate rows come from: arrays, or a generator fit on the training rows."""
 
+from __future__ import annotations
+
 import inspect
 from numbers import Integral
+from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context, clone
@@ -22,6 +25,37 @@ def _draw(estimator, n_samples, seed):
         drawn = estimator.sample(n_samples)
     # GaussianMixture.sample returns (X, component labels); KernelDensity returns X.
     return np.asarray(drawn[0] if isinstance(drawn, tuple) else drawn, dtype=float)
+
+
+def check_n_samples(n_samples: object, fix: str = "") -> int:
+    """``n_samples`` as a positive int, or a ValueError that says what to pass.
+
+    Parameters
+    ----------
+    n_samples : object
+        The number of rows asked of a generator's ``sample``.
+    fix : str, default=""
+        Appended to the message, e.g. another way to give the number.
+
+    Returns
+    -------
+    n_samples : int
+
+    Examples
+    --------
+    >>> check_n_samples(3)
+    3
+    """
+    if (
+        isinstance(n_samples, bool | np.bool_)
+        or not isinstance(n_samples, Integral)
+        or n_samples < 1
+    ):
+        tail = f", {fix}" if fix else "."
+        raise ValueError(
+            f"n_samples={n_samples!r}: pass a positive int number of rows to sample(){tail}"
+        )
+    return int(n_samples)
 
 
 def _float_dtype_of(X):
@@ -88,7 +122,14 @@ class ClassConditionalSampler(BaseEstimator):
         "random_state": ["random_state"],
     }
 
-    def __init__(self, estimator, *, n_samples=None, task="auto", random_state=None):
+    def __init__(
+        self,
+        estimator: Any,
+        *,
+        n_samples: int | None = None,
+        task: str = "auto",
+        random_state: int | np.random.RandomState | None = None,
+    ) -> None:
         self.estimator = estimator
         self.n_samples = n_samples
         self.task = task
@@ -111,7 +152,7 @@ class ClassConditionalSampler(BaseEstimator):
             ) from exc
 
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y):
+    def fit(self, X: Any, y: Any) -> ClassConditionalSampler:
         """Fit one density estimator per class, or one on ``(X, y)`` for regression.
 
         Parameters
@@ -143,7 +184,7 @@ class ClassConditionalSampler(BaseEstimator):
         ]
         return self
 
-    def sample(self, n_samples=None):
+    def sample(self, n_samples: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Draw labelled rows.
 
         Parameters
@@ -159,15 +200,7 @@ class ClassConditionalSampler(BaseEstimator):
         """
         check_is_fitted(self)
         n_samples = self.n_samples if n_samples is None else n_samples
-        if (
-            isinstance(n_samples, bool | np.bool_)
-            or not isinstance(n_samples, Integral)
-            or n_samples < 1
-        ):
-            raise ValueError(
-                f"n_samples={n_samples!r}: pass a positive int number of rows to sample(), "
-                "or set n_samples on the ClassConditionalSampler."
-            )
+        check_n_samples(n_samples, "or set n_samples on the ClassConditionalSampler.")
         # The seeds are derived from random_state alone, so repeated calls give the same rows.
         rng = check_random_state(self.random_state)
         if self.task_ == "regression":

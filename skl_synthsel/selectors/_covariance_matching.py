@@ -1,9 +1,11 @@
 """Covariance matching: choose the pool rows whose covariance matches the real rows'."""
 
+from numbers import Real
+
 import numpy as np
 from sklearn.base import clone
 from sklearn.covariance import EmpiricalCovariance
-from sklearn.utils._param_validation import HasMethods, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from .._solvers import (
     SolverFailedError,
@@ -16,6 +18,7 @@ from .._solvers import (
     round_relaxed_weights,
     solve_relaxed,
 )
+from .._solvers._max_entropy import gumbel_top_k, solve_max_entropy, target_noise_radius
 from ..base import BaseSelector, GroupSelection
 from ..utils._docstrings import fill_doc
 from ..utils._warnings import warn_solver_fallback
@@ -49,13 +52,38 @@ class CovarianceMatchingSelector(BaseSelector):
     ----------
     {pool}
     {n_select}
-    method : {"relaxed", "greedy"}, default="relaxed"
-        ``"relaxed"`` solves the convex relaxation (weights ``w`` in ``[0, 1]``, ``sum w = k``)
-        with ``solver``, then rounds to exactly ``k`` rows (the better of top-k and a
-        systematic rounding, followed by a swap repair: a local search on the exact objective);
-        its optimum is a lower bound on the gap of any subset.
+    method : {"entropy", "relaxed", "greedy"}, default="entropy"
+        ``"entropy"`` (the default) matches the target only as far as it is known: with few
+        real rows the target covariance is itself off the truth by about its sampling error
+        ``r`` (the Ledoit-Wolf estimate, ``noise_radius_``), and a selection closer to it than
+        that only copies the real sample's noise. It finds the maximum-entropy distribution
+        ``p`` over the class's pool rows whose second moment about the real class mean is
+        within ``radius_scale * r`` of the target, then draws the quota without replacement
+        from ``p`` (Gumbel-top-k). A faithful pool leaves the constraint slack: ``p`` is
+        uniform and the draw is random. A distorted pool makes it bind: ``p`` tilts toward the
+        rows that restore the covariance. If the radius is out of the pool's reach (a singular
+        target, a pool without rows in some direction), the radius grows to the closest
+        distribution's gap plus ``r``: matching goes as far as the pool allows and never
+        closer than the noise (``radius_reached_`` is then 0 and ``noise_radius_`` the radius
+        used). ``radius_scale=0`` is the paper's exact matching by ``"relaxed"``.
+        ``"relaxed"`` is the paper's exact matching, solved as a convex relaxation (weights ``w``
+        in ``[0, 1]``, ``sum w = k``) with ``solver``, then rounded to exactly ``k`` rows (the
+        better of top-k and a systematic rounding, followed by a swap repair: a local search
+        on the exact objective); its optimum is a lower bound on the gap of any subset.
         ``"greedy"`` is the paper's exact forward greedy on the sample covariance (own mean,
         ``ddof=0``), started from the pool row nearest the real class mean.
+    target : {"empirical", "pool_shrunk"}, default="empirical"
+        The target covariance. ``"empirical"``: the real rows' covariance from
+        ``covariance_estimator`` (the paper's target). ``"pool_shrunk"``: that estimate shrunk
+        toward the pool's own class covariance, ``(1 - a) C_real + a C_pool`` with the
+        Ledoit-Wolf-type weight ``a = min(1, r^2 / ||C_real - C_pool||^2)``: a pool as close
+        to the real rows as their own noise pulls the target toward itself, a distorted pool
+        is overruled by the real rows (``target_shrinkage_`` holds ``a``). For
+        ``method="entropy"`` the radius shrinks with it, to ``sqrt(1 - a) r``, the expected
+        error of the shrunk target.
+    radius_scale : float, default=1.0
+        ``method="entropy"`` only: the radius in units of the target's estimated noise
+        ``r``. ``0`` is the paper's exact matching; larger values keep more of the pool.
     covariance_estimator : estimator or None, default=None
         A :mod:`sklearn.covariance` estimator fit on each class's real rows to give the target
         (its ``covariance_``). ``None`` means
@@ -100,7 +128,23 @@ class CovarianceMatchingSelector(BaseSelector):
     {selector_attributes}
     weights_ : ndarray of shape (n_pool,)
         The relaxed weights of the pool rows (``method="relaxed"``), each in ``[0, 1]`` and
-        summing to the class quota within each class; usable as ``sample_weight``.
+        summing to the class quota within each class; for ``method="entropy"`` the quota times
+        the maximum-entropy probabilities. Usable as ``sample_weight``.
+    noise_radius_ : ndarray of shape (n_classes,)
+        Per class, the radius the entropy method matched within (``radius_scale`` times the
+        estimated sampling error of the target).
+    target_covariance_ : list of ndarray of shape (n_dims, n_dims)
+        Per class with a positive quota, the target covariance in the feature space.
+    target_shrinkage_ : ndarray of shape (n_classes,)
+        Per class, the weight of the pool's covariance in the target (0 for
+        ``target="empirical"``).
+    perplexity_ : ndarray of shape (n_classes,)
+        ``method="entropy"``: the effective number of pool rows of the maximum-entropy
+        distribution, ``exp(H(p))`` (the class's pool size when the pool is within the
+        radius). ``n_select="auto"`` selects this many rows.
+    radius_reached_ : ndarray of shape (n_classes,)
+        ``method="entropy"``: 1 where the radius ``radius_scale * r`` was met, 0 where it was
+        out of reach and grew to the closest distribution's gap plus ``r``.
     covariance_gap_ : ndarray of shape (n_classes,)
         Per class (one entry for regression), the gap of the selected rows.
     random_covariance_gap_ : ndarray of shape (n_classes,)
@@ -136,13 +180,24 @@ class CovarianceMatchingSelector(BaseSelector):
     >>> X_res, y_res = selector.fit_resample(X, y)
     >>> X_res.shape
     (225, 4)
-    >>> bool(all(selector.covariance_gap_ < selector.random_covariance_gap_))
+    >>> # A faithful pool is within the target's noise: the draw is uniform over each class.
+    >>> selector.perplexity_.round().tolist()
+    [1000.0, 1000.0, 1000.0]
+    >>> # An over-dispersed quarter of the pool: the distribution tilts to repair it.
+    >>> X_pool[::4] *= 1.6
+    >>> selector = CovarianceMatchingSelector((X_pool, y_pool), n_select=0.5, random_state=0)
+    >>> selector = selector.fit(X, y)
+    >>> bool(all(selector.perplexity_ < 900))
+    True
+    >>> bool(all(selector.covariance_gap_ < 0.2 * selector.random_covariance_gap_))
     True
     """
 
     _parameter_constraints = {
         **BaseSelector._parameter_constraints,
-        "method": [StrOptions({"relaxed", "greedy"})],
+        "method": [StrOptions({"entropy", "relaxed", "greedy"})],
+        "target": [StrOptions({"empirical", "pool_shrunk"})],
+        "radius_scale": [Interval(Real, 0, None, closed="left")],
         "covariance_estimator": [HasMethods(["fit"]), None],
         "solver": [str],
         "solver_options": [dict, None],
@@ -154,7 +209,9 @@ class CovarianceMatchingSelector(BaseSelector):
         pool,
         *,
         n_select=1.0,
-        method="relaxed",
+        method="entropy",
+        target="empirical",
+        radius_scale=1.0,
         covariance_estimator=None,
         solver="auto",
         solver_options=None,
@@ -171,6 +228,8 @@ class CovarianceMatchingSelector(BaseSelector):
             pool=pool,
             n_select=n_select,
             method=method,
+            target=target,
+            radius_scale=radius_scale,
             covariance_estimator=covariance_estimator,
             solver=solver,
             solver_options=solver_options,
@@ -184,9 +243,22 @@ class CovarianceMatchingSelector(BaseSelector):
             random_state=random_state,
         )
 
+    _supports_auto_amount = True  # n_select="auto": the entropy method's perplexity
+
     def _fit_shared(self, real, y_real, pool, y_pool, random_state):
-        if self.method == "relaxed":
-            self._resolve_solver()  # a wrong solver name fails before any work
+        # Wrong combinations fail before any work.
+        if self.method != "greedy":
+            self._resolve_solver()
+        if self.mixture and self.method == "entropy":
+            raise ValueError(
+                "mixture=True matches the real rows plus the selected rows, which the entropy "
+                "method does not do; use method='relaxed' or 'greedy' with mixture=True."
+            )
+        if self.n_select == "auto" and self.method != "entropy":
+            raise ValueError(
+                f"n_select='auto' takes the entropy method's effective number of rows; "
+                f"method={self.method!r} has none. Use method='entropy' or a number of rows."
+            )
         return {}
 
     def _resolve_solver(self):
@@ -195,22 +267,70 @@ class CovarianceMatchingSelector(BaseSelector):
             return "auto"
         return resolve_relaxed_solver(self.solver, 0, 0)
 
-    def _select_group(self, group, random_state):
-        real, pool, n_select = group.real, group.pool, group.n_select
+    def _target(self, real_centred, centred):
+        """The target covariance, the shrinkage toward the pool and the target's noise radius."""
         estimator = (
             EmpiricalCovariance()
             if self.covariance_estimator is None
             else clone(self.covariance_estimator)
         )
-        target = estimator.fit(real).covariance_
+        target = estimator.fit(real_centred).covariance_
+        noise = target_noise_radius(real_centred, target)
+        shrinkage = 0.0
+        if self.target == "pool_shrunk":
+            pool_moment = centred.T @ centred / len(centred)  # about the real class mean
+            distance = float(np.sum((target - pool_moment) ** 2))
+            shrinkage = 1.0 if distance <= noise**2 else noise**2 / distance
+            target = (1 - shrinkage) * target + shrinkage * pool_moment
+            noise *= np.sqrt(1 - shrinkage)  # the expected error of the shrunk target
+        return target, shrinkage, noise
+
+    def _closest_distribution_gap(self, centred, target):
+        """The smallest gap of any distribution over the pool rows (the relaxation at k=1)."""
+        try:
+            weights, _, _ = solve_relaxed(
+                centred,
+                target,
+                1,
+                solver=self._resolve_solver(),
+                solver_options=self.solver_options,
+            )
+        except SolverFailedError:
+            return float(covariance_gap(centred, target, np.ones(len(centred))))
+        return float(covariance_gap(centred, target, weights))
+
+    def _select_group(self, group, random_state):
+        real, pool, n_select = group.real, group.pool, group.n_select
         real_mean = real.mean(axis=0)
         centred, real_centred = pool - real_mean, real - real_mean
+        target, shrinkage, noise = self._target(real_centred, centred)
         if self.mixture:
             matched, normaliser = mixture_problem(real_centred, target, n_select)
         else:
             matched, normaliser = target, None
-        weights, bound, duality_gap, n_swaps = None, np.nan, np.nan, 0
-        if self.method == "relaxed":
+        weights, bound, duality_gap, n_swaps, selected = None, np.nan, np.nan, 0, None
+        method = self.method
+        entropy = {}
+        if method == "entropy":
+            radius = self.radius_scale * noise
+            solution = solve_max_entropy(centred, target, radius)
+            reached = solution.reached
+            if not reached and radius > 0:
+                # Out of the pool's reach (e.g. a singular target from fewer real rows than
+                # dimensions): match as closely as the pool allows, plus the target's noise,
+                # never closer: the floor is the closest distribution over the pool.
+                radius += self._closest_distribution_gap(centred, target)
+                solution = solve_max_entropy(centred, target, radius)
+            entropy = {"perplexity": solution.perplexity, "radius_reached": float(reached)}
+            if radius > 0:
+                noise = radius / self.radius_scale
+                if group.auto_amount:
+                    n_select = int(np.clip(np.round(solution.perplexity), 1, len(pool)))
+                selected = gumbel_top_k(solution.probabilities, n_select, random_state)
+                weights = n_select * solution.probabilities
+            else:
+                method = "relaxed"  # radius 0: the paper's exact matching
+        if method == "relaxed":
             try:
                 weights, certificate, _ = solve_relaxed(
                     centred,
@@ -223,11 +343,11 @@ class CovarianceMatchingSelector(BaseSelector):
                 bound, duality_gap = certificate.lower_bound, certificate.duality_gap
             except SolverFailedError as exc:
                 warn_solver_fallback(exc, "method='greedy'")
-        if weights is not None:
-            selected, n_swaps = round_relaxed_weights(
-                centred, matched, weights, n_select, normaliser=normaliser
-            )
-        else:
+            else:
+                selected, n_swaps = round_relaxed_weights(
+                    centred, matched, weights, n_select, normaliser=normaliser
+                )
+        if selected is None:
             nearest_to_mean = int(np.argmin(np.einsum("ij,ij->i", centred, centred)))
             # The mixture's greedy starts from the real rows (mean 0 in these coordinates).
             real_rows = (
@@ -238,7 +358,8 @@ class CovarianceMatchingSelector(BaseSelector):
             selected = greedy_covariance_matching(
                 centred, target, n_select, start_index=nearest_to_mean, initial=real_rows
             )
-            # The greedy's own certificate: the Frank-Wolfe bound at its subset.
+        if method != "relaxed" or np.isnan(bound):
+            # The selection's own certificate: the Frank-Wolfe bound at its subset.
             certificate = certify(
                 centred, matched, _indicator(len(pool), selected), normaliser=normaliser
             )
@@ -264,5 +385,9 @@ class CovarianceMatchingSelector(BaseSelector):
                 "certificate": max(selected_gap - certificate.lower_bound, 0.0),
                 "target_norm": float(np.linalg.norm(target)),
                 "n_swaps": n_swaps,
+                "noise_radius": self.radius_scale * noise,
+                "target_shrinkage": shrinkage,
+                **entropy,
             },
+            fitted={"target_covariance": target},
         )

@@ -21,8 +21,16 @@ _MAX_MEDIAN_ROWS = 1000
 # tolerance 1e-4 is too loose to rank weights.
 _AUTO_SOLVER = "SCS"
 _AUTO_SOLVER_OPTIONS = {"eps_abs": 1e-7, "eps_rel": 1e-7, "max_iters": 100_000}
-# Weights are rounded before ranking so that solver noise does not decide between equal weights.
+# The ridge that makes the optimal weights unique (relative to the mean kernel diagonal): see
+# solve_kmm. It raises the objective by about 1e-8 of its value on the demo pool.
+_RIDGE = 1e-6
+# The tie rule. After the polish the weights are exact up to rounding noise of about
+# eps_machine * max(kappa) / mu (about 1e-8 here); they are rounded to 6 decimals (the weights
+# average about 1), kappa / N to 10, and equal rounded values go by pool order. The selection
+# then depends on the last bits of the arithmetic only if two weights lie within that noise of a
+# rounding boundary around the quota's cut.
 _WEIGHT_DECIMALS = 6
+_KAPPA_DECIMALS = 10
 # Raw weights below this fraction of the largest are solver noise around the bound 0.
 _ZERO_WEIGHT = 1e-6
 
@@ -50,9 +58,16 @@ class KernelMeanMatchingSelector(BaseSelector):
     ``min 1/2 w' K w - kappa' w`` over ``0 <= w <= max_weight``, ``|sum w - N| <= N eps``,
 
     with the Gaussian kernel ``K`` among pool rows and ``kappa_i = (N / n_real) sum_j
-    k(x_i, r_j)`` against the real rows ``r_j``, in the feature space. The selector takes the
-    quota of pool rows with the largest weights; ties (e.g. many weights at the bound 0) are
-    broken by larger ``kappa`` (nearer the real rows in kernel terms), then by pool order.
+    k(x_i, r_j)`` against the real rows ``r_j``, in the feature space. Its optimal weights are
+    not unique (with ``r < N`` kernel directions the objective does not see ``N - r`` of them),
+    so the selector adds ``mu/2 ||w||^2`` with ``mu = 1e-6`` times the mean kernel diagonal: of
+    the (nearly) optimal weights, the most even ones, unique, and solved to machine precision
+    (a semismooth Newton polish of the conic solver's answer; the objective rises by about
+    ``1e-8`` of its value). The selector takes the quota of pool rows with the largest weights,
+    rounded to 6 decimals (rounding noise is about ``1e-7``); ties (e.g. many weights at the
+    bound 0) are broken by larger ``kappa / N`` rounded to 10 decimals (nearer the real rows in
+    kernel terms), then by pool order. The selection is therefore the same with any number of
+    BLAS threads and for float32 or float64 input of the same values.
 
     Read more in the :ref:`User Guide <kernel_mean_matching>`.
 
@@ -78,10 +93,11 @@ class KernelMeanMatchingSelector(BaseSelector):
         ``N x N`` matrix is formed. ``None``: exact up to 500 pool rows per class, 256
         landmarks above. An int at least the class's pool size gives the exact kernel.
     solver : str, default="auto"
-        The cvxpy solver. ``"auto"`` is SCS with tolerances ``1e-7`` (a first-order method
-        that factorises the program once: 2 to 5 times faster than Clarabel here, and as
-        accurate); any installed cvxpy solver can be named, e.g. ``"CLARABEL"``. If it fails,
-        the selector falls back, with a warning, to the pool rows with the largest ``kappa``.
+        The cvxpy solver whose answer the Newton polish starts from. ``"auto"`` is SCS with
+        tolerances ``1e-7`` (a first-order method that factorises the program once: 2 to 5
+        times faster than Clarabel here); any installed cvxpy solver can be named, e.g.
+        ``"CLARABEL"``. If it or the polish fails, the selector falls back, with a warning, to
+        the pool rows with the largest ``kappa``.
     solver_options : dict or None, default=None
         Keyword arguments for :meth:`cvxpy.Problem.solve`; with ``solver="auto"`` they update
         the tolerances above.
@@ -194,7 +210,7 @@ class KernelMeanMatchingSelector(BaseSelector):
             n_landmarks = len(pool) if len(pool) <= _MAX_EXACT_POOL else _AUTO_N_LANDMARKS
         n_landmarks = min(n_landmarks, len(pool))
         factor, kappa = kernel_features(
-            pool, real, gamma, n_landmarks=n_landmarks, random_state=random_state
+            pool, real, gamma, n_landmarks=n_landmarks, random_state=random_state, truncate=False
         )
         solver, solver_options = self._solver_and_options()
         try:
@@ -205,13 +221,16 @@ class KernelMeanMatchingSelector(BaseSelector):
                 eps=self.eps,
                 solver=solver,
                 solver_options=solver_options,
+                ridge=_RIDGE,
+                polish=True,
             )
         except SolverFailedError as exc:
             warn_solver_fallback(exc, "the pool rows with the largest kernel mean term kappa")
             raw = None
         # lexsort: the last key is the primary one; it is stable, so pool order breaks ties.
-        primary = kappa if raw is None else np.round(raw, _WEIGHT_DECIMALS)
-        selected = np.lexsort((-kappa, -primary))[:n_select]
+        rounded_kappa = np.round(kappa / len(pool), _KAPPA_DECIMALS)
+        primary = rounded_kappa if raw is None else np.round(raw, _WEIGHT_DECIMALS)
+        selected = np.lexsort((-rounded_kappa, -primary))[:n_select]
         if raw is None:
             weights, effective_size = np.zeros(len(pool)), np.nan
             weights[selected] = 1.0

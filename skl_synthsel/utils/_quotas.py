@@ -46,7 +46,7 @@ def check_n_select(n_select):
 def resolve_n_select(n_select, n_real):
     """Number of synthetic rows: an int as given, a float as rows per real row.
 
-    Returns None for ``"all"`` (the whole pool).
+    Returns None for ``"all"`` and ``"auto"`` (the whole pool, or what the method chooses).
     """
     if isinstance(n_select, str):
         return None

@@ -55,13 +55,17 @@ def _assert_feasible(weights, k):
     assert abs(weights.sum() - k) <= 1e-9 * k
 
 
-@pytest.mark.parametrize("path", ["direct", "first_order"])
+@pytest.mark.parametrize("path", ["direct", "first_order", "reachable_first"])
 @pytest.mark.parametrize("seed", range(3))
 @pytest.mark.parametrize("family", FAMILIES)
 def test_objective_matches_cvxpy_and_the_certificate_is_valid(family, seed, path):
     U, target, k = make_problem(family, seed)
     p = U.shape[1] * (U.shape[1] + 1) // 2
-    options = {} if path == "direct" else {"working_set_limit": max(2 * p + 2, len(U) // 2)}
+    options = {
+        "direct": {"reachable": False},
+        "first_order": {"working_set_limit": max(2 * p + 2, len(U) // 2), "reachable": False},
+        "reachable_first": {},  # the default: the reachable-target projection first
+    }[path]
     solution = solve_relaxed_fast(U, target, k, **options)
     cvxpy_weights, _ = solve_relaxed_cvxpy(U, target, k)
     reference = certify(U, target, cvxpy_weights).objective
@@ -87,7 +91,13 @@ def test_first_order_path_reports_its_work():
     U, target, k = make_problem("out_of_reach", 0)
     solution = solve_relaxed_fast(U, target, k, working_set_limit=40)
     assert len(solution.iteration_seconds) == solution.n_first_order_iter
-    assert set(solution.seconds) == {"first_order", "working_set", "interior_point", "certificate"}
+    assert set(solution.seconds) == {
+        "reachable",
+        "first_order",
+        "working_set",
+        "interior_point",
+        "certificate",
+    }
     assert solution.n_rounds >= 1 and solution.working_set_size <= 40
 
 
@@ -132,3 +142,30 @@ def test_stops_within_its_iteration_budget_and_keeps_the_best_point():
     assert solution.certificate.objective == pytest.approx(
         certify(U, target, solution.weights).objective
     )
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("family", ["reachable", "rank_deficient_reachable"])
+def test_reachable_targets_end_in_the_projection(family, seed):
+    # Reachable by construction (weights 0.8 on 50 rows): the Newton projection certifies an
+    # exact match without the first-order or interior-point phases, and its weights are those
+    # nearest the uniform ones among the exact matches (checked against cvxpy).
+    import cvxpy as cp
+
+    from skl_synthsel._solvers._objective import svec, svec_columns
+
+    U, target, k = make_problem(family, seed)
+    solution = solve_relaxed_fast(U, target, k)
+    _assert_feasible(solution.weights, k)
+    assert solution.converged and solution.n_reachable_steps >= 1
+    assert solution.n_first_order_iter == 0 and solution.n_interior_point_iter == 0
+    scale = np.linalg.norm(target)
+    assert certify(U, target, solution.weights).objective <= 1e-9 * scale
+    w = cp.Variable(len(U))
+    base = np.full(len(U), k / len(U))
+    problem = cp.Problem(
+        cp.Minimize(cp.sum_squares(w - base)),
+        [svec_columns(U) @ w / k == svec(target), cp.sum(w) == k, w >= 0, w <= 1],
+    )
+    problem.solve(solver="CLARABEL")
+    assert np.abs(solution.weights - w.value).max() <= 1e-5

@@ -41,7 +41,7 @@ def test_regression_samples_jointly(regression_data):
 
 def test_sample_needs_a_number():
     generator = ClassConditionalSampler(GaussianMixture()).fit(np.eye(4), [0, 0, 1, 1])
-    with pytest.raises(ValueError, match="pass a positive number of rows"):
+    with pytest.raises(ValueError, match="pass a positive int number of rows"):
         generator.sample()
     assert generator.set_params(n_samples=5).sample()[0].shape == (5, 4)
 

@@ -15,7 +15,7 @@ from sklearn.mixture import GaussianMixture
 from skl_synthsel import ClassConditionalSampler
 from skl_synthsel.base import BaseSelector
 from skl_synthsel.utils import all_selectors
-from skl_synthsel.utils._testing import make_generator_pool
+from skl_synthsel.utils._testing import make_generator_pool, make_selector
 
 SELECTORS = [cls for _, cls in all_selectors()]
 ids = [cls.__name__ for cls in SELECTORS]
@@ -25,9 +25,11 @@ ids = [cls.__name__ for cls in SELECTORS]
 def test_same_seed_same_selection_other_seed_other_rows(selector_class, classification_data):
     X, y, _, _ = classification_data
     pool = make_generator_pool()
-    first = selector_class(pool, n_select=0.5, random_state=4).fit(X, y)
-    second = selector_class(pool, n_select=0.5, random_state=4).fit(X, y)
-    other = selector_class(make_generator_pool(1), n_select=0.5, random_state=5).fit(X, y)
+    first = make_selector(selector_class, pool, n_select=0.5, random_state=4).fit(X, y)
+    second = make_selector(selector_class, pool, n_select=0.5, random_state=4).fit(X, y)
+    other = make_selector(selector_class, make_generator_pool(1), n_select=0.5, random_state=5).fit(
+        X, y
+    )
     assert np.array_equal(first.selected_indices_, second.selected_indices_)
     assert np.array_equal(first.X_pool_, second.X_pool_)
     assert not np.array_equal(first.X_pool_, other.X_pool_)
@@ -41,7 +43,7 @@ def test_pandas_round_trip_with_string_labels(selector_class, classification_dat
     X_df = pd.DataFrame(X, columns=columns).astype({"age": np.float32})
     y_s = pd.Series(names[y], name="risk")
     pool = (pd.DataFrame(X_pool, columns=columns), pd.Series(names[y_pool], name="risk"))
-    selector = selector_class(pool, n_select=1.0, random_state=0)
+    selector = make_selector(selector_class, pool, n_select=1.0, random_state=0)
     X_res, y_res = selector.fit_resample(X_df, y_s)
     assert X_res.columns.tolist() == columns
     assert X_res.dtypes.tolist() == X_df.dtypes.tolist()
@@ -59,7 +61,7 @@ def test_pandas_round_trip_with_string_labels(selector_class, classification_dat
 @pytest.mark.parametrize("zero", [0, 0.0])
 def test_n_select_zero_returns_exactly_the_real_rows(selector_class, zero, classification_data):
     X, y, X_pool, y_pool = classification_data
-    selector = selector_class((X_pool, y_pool), n_select=zero, random_state=0)
+    selector = make_selector(selector_class, (X_pool, y_pool), n_select=zero, random_state=0)
     X_res, y_res = selector.fit_resample(X, y)
     assert np.array_equal(X_res, X) and np.array_equal(y_res, y)
     assert selector.selected_indices_.shape == (0,)
@@ -70,7 +72,9 @@ def test_n_select_zero_returns_exactly_the_real_rows(selector_class, zero, class
 def test_n_select_all_takes_every_pool_row_of_the_real_classes(selector_class, classification_data):
     X, y, X_pool, y_pool = classification_data
     X_pool, y_pool = X_pool[:300], y_pool[:300]
-    selector = selector_class((X_pool, y_pool), n_select="all", random_state=0).fit(X, y)
+    selector = make_selector(selector_class, (X_pool, y_pool), n_select="all", random_state=0).fit(
+        X, y
+    )
     chosen = selector.selected_indices_
     assert len(np.unique(chosen)) == len(chosen)
     if selector._may_decline_rows:  # curation keeps a subset even of the whole pool
@@ -83,12 +87,14 @@ def test_n_select_all_takes_every_pool_row_of_the_real_classes(selector_class, c
 @pytest.mark.parametrize("selector_class", SELECTORS, ids=ids)
 def test_refit_drops_every_attribute_of_the_previous_fit(selector_class, classification_data):
     X, y, X_pool, y_pool = classification_data
-    selector = selector_class((X_pool, y_pool), n_select=0.5, random_state=0).fit(X, y)
+    selector = make_selector(selector_class, (X_pool, y_pool), n_select=0.5, random_state=0).fit(
+        X, y
+    )
     first_fit = {name for name in vars(selector) if name not in selector.get_params()}
     assert "selected_indices_" in first_fit
-    selector.stale_ = selector._stale = "left over"  # state only a previous fit could leave
+    selector.stale_ = selector._stale_ = "left over"  # state only a previous fit could leave
     selector.set_params(n_select=0).fit(X, y)
-    assert not hasattr(selector, "stale_") and not hasattr(selector, "_stale")
+    assert not hasattr(selector, "stale_") and not hasattr(selector, "_stale_")
     # With no rows to select no method runs: only the base's own attributes remain.
     assert not hasattr(selector, "weights_") and not hasattr(selector, "scores_")
 
@@ -146,7 +152,7 @@ def _collinear_float32_table():
 def test_float32_collinear_table_with_a_generator_pool(selector_class):
     X, y = _collinear_float32_table()
     pool = ClassConditionalSampler(GaussianMixture(), random_state=0)
-    selector = selector_class(pool, n_select=0.5, pool_size=4.0, random_state=0)
+    selector = make_selector(selector_class, pool, n_select=0.5, pool_size=4.0, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # e.g. a solver fallback; the rows are what matters
         X_res, y_res = selector.fit_resample(X, y)

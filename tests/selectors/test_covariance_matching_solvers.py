@@ -13,9 +13,9 @@ from skl_synthsel._solvers import mixture_gap
 def test_fast_and_clarabel_certify_the_same_bound(classification_data):
     X, y, X_pool, y_pool = classification_data
     fits = {
-        solver: CovarianceMatchingSelector((X_pool, y_pool), solver=solver, random_state=0).fit(
-            X, y
-        )
+        solver: CovarianceMatchingSelector(
+            (X_pool, y_pool), method="relaxed", solver=solver, random_state=0
+        ).fit(X, y)
         for solver in ("fast", "CLARABEL")
     }
     fast, clarabel = fits["fast"], fits["CLARABEL"]
@@ -34,7 +34,9 @@ def test_fast_and_clarabel_certify_the_same_bound(classification_data):
 def test_greedy_reports_its_own_certificate(classification_data):
     X, y, X_pool, y_pool = classification_data
     greedy = CovarianceMatchingSelector((X_pool, y_pool), method="greedy", random_state=0).fit(X, y)
-    relaxed = CovarianceMatchingSelector((X_pool, y_pool), random_state=0).fit(X, y)
+    relaxed = CovarianceMatchingSelector((X_pool, y_pool), method="relaxed", random_state=0).fit(
+        X, y
+    )
     assert np.all(np.isnan(greedy.relaxed_lower_bound_)) and np.all(np.isnan(greedy.duality_gap_))
     assert np.all(np.isfinite(greedy.certificate_)) and np.all(greedy.certificate_ >= 0)
     # Its certified bound is a valid lower bound: below the relaxed optimum (at most the
@@ -62,7 +64,9 @@ def test_auto_uses_the_fast_solver_on_large_problems(
         return original(*args, **kwargs)
 
     monkeypatch.setattr(relaxed_module, "solve_relaxed_fast", counting)
-    selector = CovarianceMatchingSelector((X_pool, y_pool), random_state=0).fit(X, y)
+    selector = CovarianceMatchingSelector((X_pool, y_pool), method="relaxed", random_state=0).fit(
+        X, y
+    )
     assert len(calls) == fast_calls
     assert np.all(np.isfinite(selector.certificate_))
 
@@ -70,8 +74,10 @@ def test_auto_uses_the_fast_solver_on_large_problems(
 def test_mixture_matches_real_plus_selected_rows(classification_data):
     X, y, X_pool, y_pool = classification_data
     kwargs = {"covariance_estimator": LedoitWolf(), "random_state": 0}
-    mixture = CovarianceMatchingSelector((X_pool, y_pool), mixture=True, **kwargs).fit(X, y)
-    plain = CovarianceMatchingSelector((X_pool, y_pool), **kwargs).fit(X, y)
+    mixture = CovarianceMatchingSelector(
+        (X_pool, y_pool), method="relaxed", mixture=True, **kwargs
+    ).fit(X, y)
+    plain = CovarianceMatchingSelector((X_pool, y_pool), method="relaxed", **kwargs).fit(X, y)
     space = mixture.feature_space_
     real, pool = space.transform(X, input_name="X"), space.transform(X_pool, input_name="X")
     for position, label in enumerate(mixture.classes_):
@@ -105,6 +111,7 @@ def test_fast_solver_failure_falls_back_to_greedy_with_a_warning(classification_
     X, y, X_pool, y_pool = classification_data
     selector = CovarianceMatchingSelector(
         (X_pool, y_pool),
+        method="relaxed",
         solver="fast",
         random_state=0,
         solver_options={"max_iter": 1, "working_set_limit": 10, "max_rounds": 0},
@@ -119,5 +126,5 @@ def test_fast_solver_options_are_validated(classification_data):
     X, y, X_pool, y_pool = classification_data
     with pytest.raises(ValueError, match="not options of the fast solver"):
         CovarianceMatchingSelector(
-            (X_pool, y_pool), solver="fast", solver_options={"max_iters": 5}
+            (X_pool, y_pool), method="relaxed", solver="fast", solver_options={"max_iters": 5}
         ).fit(X, y)

@@ -1,6 +1,11 @@
 """KernelMeanMatchingSelector and its solver: the quadratic program against a direct cvxpy
 statement, Nystroem against the exact kernel, weights, quotas, containers, regression, fallback."""
 
+import json
+import os
+import subprocess
+import sys
+import textwrap
 from collections import Counter
 
 import cvxpy as cp
@@ -9,9 +14,10 @@ import pytest
 from scipy.spatial.distance import pdist
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics.pairwise import rbf_kernel
+from threadpoolctl import threadpool_limits
 
 from skl_synthsel import KernelMeanMatchingSelector, SyntheticAugmentedClassifier
-from skl_synthsel._solvers._kmm import kernel_features, solve_kmm
+from skl_synthsel._solvers._kmm import _project_box_slab, kernel_features, solve_kmm
 
 GAMMA = 0.2
 AUTO_OPTIONS = {"eps_abs": 1e-7, "eps_rel": 1e-7, "max_iters": 100_000}
@@ -203,3 +209,134 @@ def test_unknown_solver_is_a_value_error(classification_data):
     X, y, X_pool, y_pool = classification_data
     with pytest.raises(ValueError, match="Unknown solver 'nope'"):
         KernelMeanMatchingSelector((X_pool, y_pool), solver="nope").fit(X, y)
+
+
+# --- Unique weights and a deterministic selection --------------------------------------------
+
+RIDGE = 1e-6
+
+
+def direct_ridge_kmm(pool, real, gamma, mu):
+    """The ridge problem stated with the dense kernel matrix, solved by Clarabel."""
+    n_pool = len(pool)
+    K, kappa = kmm_terms(pool, real, gamma)
+    eps = (np.sqrt(n_pool) - 1) / np.sqrt(n_pool)
+    w = cp.Variable(n_pool)
+    objective = 0.5 * cp.quad_form(w, cp.psd_wrap(K + mu * np.eye(n_pool))) - kappa @ w
+    constraints = [w >= 0, w <= 1000, cp.abs(cp.sum(w) - n_pool) <= n_pool * eps]
+    cp.Problem(cp.Minimize(objective), constraints).solve(solver="CLARABEL")
+    return np.clip(w.value, 0, 1000)
+
+
+@pytest.mark.parametrize("solver, options", [("CLARABEL", None), ("SCS", AUTO_OPTIONS)])
+def test_ridge_polish_reaches_the_unique_optimum(small_problem, solver, options):
+    pool, real = small_problem
+    n_pool = len(pool)
+    factor, kappa = kernel_features(pool, real, GAMMA, truncate=False)
+    assert factor.shape == (n_pool, n_pool)
+    mu = RIDGE  # trace(K) / N = 1 for the Gaussian kernel
+    weights, objective = solve_kmm(
+        factor, kappa, solver=solver, solver_options=options, ridge=RIDGE, polish=True
+    )
+    K, exact_kappa = kmm_terms(pool, real, GAMMA)
+
+    def ridge_objective(w):
+        return 0.5 * w @ (K + mu * np.eye(n_pool)) @ w - exact_kappa @ w
+
+    reference = direct_ridge_kmm(pool, real, GAMMA, mu)
+    # At least as good as the direct dense statement, and stationary (projected gradient
+    # residual of rounding size), so the unique optimum whatever the solver it starts from.
+    assert ridge_objective(weights) <= ridge_objective(reference) + 1e-9 * abs(
+        ridge_objective(reference)
+    )
+    eps = (np.sqrt(n_pool) - 1) / np.sqrt(n_pool)
+    gradient = (K + mu * np.eye(n_pool)) @ weights - exact_kappa
+    projected, _ = _project_box_slab(
+        weights - gradient, 1000.0, n_pool * (1 - eps), n_pool * (1 + eps)
+    )
+    assert np.abs(weights - projected).max() <= 1e-8 * np.abs(exact_kappa).max()
+    assert np.all((weights >= 0) & (weights <= 1000))
+    # The ridge costs the kernel mean matching objective almost nothing.
+    assert objective == pytest.approx(direct_kmm(pool, real, GAMMA), rel=1e-7)
+    other = solve_kmm(factor, kappa, solver="CLARABEL", ridge=RIDGE, polish=True)[0]
+    assert np.abs(weights - other).max() <= 1e-7 * weights.max()
+
+
+def test_polish_needs_a_ridge(small_problem):
+    pool, real = small_problem
+    factor, kappa = kernel_features(pool, real, GAMMA)
+    with pytest.raises(ValueError, match="ridge > 0"):
+        solve_kmm(factor, kappa, polish=True)
+
+
+_DEMO_SELECTION = textwrap.dedent(
+    """
+    import json, sys
+    import numpy as np
+    from sklearn.datasets import load_breast_cancer
+    from skl_synthsel import KernelMeanMatchingSelector
+    from skl_synthsel.cli._demo import split_real_generator_test
+    from skl_synthsel.datasets import make_flawed_pool
+
+    X, y = load_breast_cancer(return_X_y=True)
+    X_real, y_real, X_gen, y_gen, _, _ = split_real_generator_test(X, y, 25, 0)
+    X_pool, y_pool = make_flawed_pool(
+        X_gen, y_gen, n_samples=30 * len(y_real), mode_collapse=0.3, over_dispersion=0.3,
+        label_noise=0.1, random_state=0,
+    )
+    dtype = np.dtype(sys.argv[1])
+    selector = KernelMeanMatchingSelector(
+        (X_pool.astype(dtype), y_pool), n_select=2.0, random_state=0
+    ).fit(X_real.astype(dtype), y_real)
+    print(json.dumps(selector.selected_indices_.tolist()))
+    """
+)
+
+
+def _demo_selection(threads, dtype):
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": str(threads), "OMP_NUM_THREADS": str(threads)}
+    env["MKL_NUM_THREADS"] = str(threads)
+    output = subprocess.run(
+        [sys.executable, "-c", _DEMO_SELECTION, dtype],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def test_demo_selection_is_independent_of_blas_threads_and_input_dtype():
+    # The demo's breast-cancer split with a 1,500-row flawed pool (562 and 938 rows per class,
+    # so 256 Nystroem landmarks each). Before the ridge, SCS returned different points of the
+    # optimal face with 1 and 2 BLAS threads, and the selections differed.
+    reference = _demo_selection(1, "float64")
+    assert len(reference) == 100
+    assert _demo_selection(2, "float64") == reference
+    # float32 input: the same rows (statistics are float64; on this data the float32 rounding
+    # of the features does not move a weight across the quota's cut).
+    assert _demo_selection(1, "float32") == reference
+
+
+def test_selection_is_independent_of_blas_threads_and_dtype(classification_data):
+    # 600 pool rows (about 300, 180 and 120 per class): the exact-kernel path, which the demo
+    # test (Nystroem) does not take.
+    X, y, X_pool, y_pool = classification_data
+    X_pool, y_pool = X_pool[:600], y_pool[:600]
+    selections = []
+    for threads in (1, 2):
+        with threadpool_limits(limits=threads):
+            selector = KernelMeanMatchingSelector((X_pool, y_pool), n_select=2.0, random_state=0)
+            selections.append(selector.fit(X, y).selected_indices_)
+    assert np.array_equal(selections[0], selections[1])
+    # The same values given as float32 and as float64 select the same rows.
+    X32, X_pool32 = X.astype(np.float32), X_pool.astype(np.float32)
+    as_float32 = KernelMeanMatchingSelector((X_pool32, y_pool), n_select=2.0, random_state=0)
+    as_float64 = KernelMeanMatchingSelector(
+        (X_pool32.astype(np.float64), y_pool), n_select=2.0, random_state=0
+    )
+    assert np.array_equal(
+        as_float32.fit(X32, y).selected_indices_,
+        as_float64.fit(X32.astype(np.float64), y).selected_indices_,
+    )
+    assert np.array_equal(as_float32.selected_indices_, selections[0])

@@ -1,0 +1,113 @@
+"""The recommended selection: which rows and how many, from the data alone."""
+
+from ..utils._docstrings import fill_doc
+from ._covariance_matching import CovarianceMatchingSelector
+from ._learning_dynamics import LearningDynamicsSelector
+from ._sequential import SequentialSelector
+
+
+@fill_doc
+class AutoSelector(SequentialSelector):
+    """Which synthetic rows to add, and how many, decided from the data: the recommended selector.
+
+    Use it when you do not know your generator's flaws. It needs nothing but the pool:
+
+    1. **Curation** (:class:`LearningDynamicsSelector`, classification only): a gradient-boosted
+       model fit on the real rows follows each pool row's own-label probability over its
+       boosting stages and drops the "hard" rows, those whose label the real rows confidently
+       contradict (Seedat et al., ICML 2024; Data-IQ, NeurIPS 2022). Wrong labels, the common
+       flaw of LLM-written and poorly trained generators, are what per-class statistics cannot
+       see. Calibrated (``drop="excess"``): a model fit on few real rows finds some correct
+       rows hard too, so only the pool's excess over the real rows' own cross-fitted hard share
+       is dropped, and a faithful pool is left almost whole.
+    2. **Matching within the target's noise** (:class:`CovarianceMatchingSelector` with
+       ``method="entropy"``) on the rows kept: the maximum-entropy distribution over them whose
+       covariance is within the real rows' own sampling error of their covariance. A faithful
+       pool is within that radius, so the distribution is uniform; a distorted one is tilted
+       toward the rows that repair its covariance.
+    3. **The amount** (``n_select="auto"``): the effective number of rows of that distribution,
+       ``exp(H(p))``: the whole (curated) pool when it is as close to the real rows as they are
+       to the truth, fewer the more the pool must be tilted. On faithful pools the amount is
+       what helps (more rows), on distorted ones the tilt is.
+
+    Pass ``n_select`` to fix the amount instead, e.g. in a
+    :class:`~sklearn.model_selection.GridSearchCV` over ``[0, 1.0, 2.0, "auto", "all"]``
+    validated on real rows. For regression the curation step is skipped.
+
+    Read more in the :ref:`User Guide <selectors>`.
+
+    Parameters
+    ----------
+    {pool}
+    n_select : int, float, dict, "all" or "auto", default="auto"
+        The amount after curation; ``"auto"`` as above.
+    {selector_tail}
+
+    Attributes
+    ----------
+    {selector_attributes}
+    steps_ : list of selectors
+        The fitted steps: the curation (classification only), then the matching.
+    kept_indices_ : list of ndarray
+        Per step, the positions in ``X_pool_`` of the rows it kept.
+
+    See Also
+    --------
+    SequentialSelector : Any selectors in sequence.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.mixture import GaussianMixture
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skl_synthsel import AutoSelector, ClassConditionalSampler, make_pipeline
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> generator = ClassConditionalSampler(GaussianMixture(), random_state=0)
+    >>> model = make_pipeline(AutoSelector(generator, random_state=0), StandardScaler(),
+    ...                       LogisticRegression())
+    >>> model.fit(X[:100], y[:100]).score(X[100:], y[100:]) > 0.9
+    True
+    """
+
+    _parameter_constraints = {
+        key: value
+        for key, value in SequentialSelector._parameter_constraints.items()
+        if key != "steps"
+    }
+
+    def __init__(
+        self,
+        pool,
+        *,
+        n_select="auto",
+        n_components=None,
+        feature_map=None,
+        pool_size=10.0,
+        include_real=True,
+        task="auto",
+        match_target=False,
+        random_state=None,
+    ):
+        self._set_init_params(
+            pool=pool,
+            n_select=n_select,
+            n_components=n_components,
+            feature_map=feature_map,
+            pool_size=pool_size,
+            include_real=include_real,
+            task=task,
+            match_target=match_target,
+            random_state=random_state,
+        )
+
+    def _fit_selection(self, X, X_checked, y_labels, X_pool, pool_checked, y_pool, real_info):
+        shared = {
+            "n_components": self.n_components,
+            "feature_map": self.feature_map,
+            "match_target": self.match_target,
+        }
+        steps = [CovarianceMatchingSelector(None, method="entropy", **shared)]
+        if real_info["task_"] == "classification":
+            steps.insert(0, LearningDynamicsSelector(None, n_select="all", drop="excess", **shared))
+        return self._run_steps(steps, X, y_labels, X_pool, y_pool, real_info)

@@ -1,0 +1,332 @@
+"""Curation by learning dynamics: drop the pool rows a boosted model on real rows finds hard."""
+
+from numbers import Real
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.ensemble import GradientBoostingClassifier
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+
+from .._solvers._learning_dynamics import own_label_dynamics, stage_interface
+from ..base import BaseSelector, GroupSelection
+from ..exceptions import QuotaNotFilledWarning
+from ..utils._docstrings import fill_doc
+from ..utils._warnings import warn
+
+# The Data-IQ groups each value of ``keep`` keeps.
+_KEPT = {"easy_ambiguous": ("easy", "ambiguous"), "easy": ("easy",)}
+
+# The adaptive uncertainty threshold of Curated LLM: this fraction of the uncertainties' range.
+_ADAPTIVE_FRACTION = 0.75
+
+
+@fill_doc
+class LearningDynamicsSelector(BaseSelector):
+    """Drop the synthetic rows whose label a boosted model trained on real rows learns as wrong.
+
+    The curation of Curated LLM (Seedat et al., ICML 2024 [1]_) with the Data-IQ groups
+    (Seedat et al., NeurIPS 2022 [2]_). A gradient-boosted classifier (a clone of
+    ``estimator``) is fit on the real rows only, in the feature space. For every pool row and
+    every boosting stage ``t = 1..T`` (the model's first ``t`` rounds), ``p_t`` is the
+    predicted probability of the row's *own* label; then
+
+    - confidence ``c = mean_t p_t`` and aleatoric uncertainty ``u = mean_t p_t (1 - p_t)``;
+    - with ``y = confidence_threshold`` and ``x = uncertainty_threshold``: a row is **easy**
+      if ``c >= 1 - y`` and ``u <= x``, **hard** if ``c <= y`` and ``u <= x``, and
+      **ambiguous** otherwise.
+
+    The published method drops the hard rows (labels the real rows consistently contradict)
+    and keeps the easy and ambiguous ones; ``keep="easy"`` keeps the easy rows only (fewer
+    wrong labels, but less diversity). The rule is global: a row's class enters only through
+    its own label. Both statistics come from one sweep over the stages with running sums,
+    rows in chunks, so the memory is a few arrays of the pool's length, never stages x rows.
+
+    How many rows are added:
+
+    - ``n_select="all"`` (the default) keeps every row the rule keeps: the amount is the
+      method's answer (``sampling_strategy_`` reports it).
+    - A quota (int, float or dict) is filled uniformly at random (``random_state``) among the
+      kept rows of each class, which keeps the pool's diversity (ranking by confidence would
+      favour the easiest rows, and keeping only easy rows lost accuracy on faithful pools). A
+      class with fewer kept rows than its quota gets all of them (in pool order), with a
+      :class:`~skl_synthsel.exceptions.QuotaNotFilledWarning`.
+    - ``n_select=0`` adds no row and fits no model (the statistics are not computed).
+
+    Classification only: a continuous ``y`` is a ``ValueError`` (use e.g.
+    :class:`~skl_synthsel.DiscriminatorSelector` or
+    :class:`~skl_synthsel.CovarianceMatchingSelector` for regression).
+
+    Parameters
+    ----------
+    {pool}
+    estimator : classifier or None, default=None
+        A boosted classifier exposing its stages: ``staged_predict_proba(X)`` (scikit-learn's
+        :class:`~sklearn.ensemble.GradientBoostingClassifier`,
+        :class:`~sklearn.ensemble.HistGradientBoostingClassifier`), or stage-limited
+        ``predict_proba(X, iteration_range=(0, t))`` (XGBoost) or
+        ``predict_proba(X, num_iteration=t)`` (LightGBM), which cost ``T`` predictions of
+        growing prefixes. It is cloned and fit on the real rows with the class codes
+        ``0..n_classes - 1`` (positions in ``classes_``) as labels, as XGBoost requires.
+        ``None`` means ``GradientBoostingClassifier(n_estimators=100)`` (100 trees as the
+        paper's XGBoost): on tables of 60-200 real rows it found planted wrong labels as well
+        as :class:`~sklearn.ensemble.HistGradientBoostingClassifier`, and more reliably with
+        60 rows (where the latter's ``min_samples_leaf=20`` leaves few splits), and its stage
+        sweep over a large pool is the faster one. A ``random_state`` parameter left at None
+        is set from ``random_state``.
+    n_select : int, float, dict or "all", default="all"
+        ``"all"`` keeps every pool row that is not dropped. Otherwise the number of synthetic
+        rows to select, drawn at random among the kept rows: an int is a number of rows, a
+        float a number of rows per real row (``2.0`` adds two synthetic rows per real row). For
+        classification the rows are split into per-class quotas that follow the real class
+        proportions (largest remainder rounding); a dict ``{class: n_rows}`` sets the quotas
+        explicitly.
+    confidence_threshold : float in [0, 0.5], default=0.2
+        ``y`` above: easy rows have a confidence of at least ``1 - y``, hard rows at most
+        ``y``.
+    uncertainty_threshold : float >= 0 or "auto", default=0.2
+        ``x`` above: easy and hard rows have an aleatoric uncertainty of at most ``x`` (which
+        is at most 0.25). ``0`` or ``"auto"`` sets ``x`` to 0.75 times the range (max - min)
+        of the pool rows' uncertainties, the adaptive rule of [1]_.
+    keep : {"easy_ambiguous", "easy"}, default="easy_ambiguous"
+        The groups kept: the published method drops only the hard rows.
+    drop : {"all", "excess"}, default="all"
+        Which of the rows outside ``keep`` are dropped. ``"all"``: every one (the published
+        method). ``"excess"``: only the pool's excess over the real rows' own share. A model
+        fit on few real rows finds some *correct* rows hard too; the share of real rows that
+        the rule drops when each is scored by models not trained on it (5-fold cross-fitting,
+        ``real_drop_share_``) is what a faithful pool should lose by chance alone. Per class,
+        a pool keeps that share of its dropped rows (the most confident of them), and loses
+        the rest: a faithful pool is left almost whole, a pool with wrong labels loses them.
+    {selector_tail}
+
+    Attributes
+    ----------
+    {selector_attributes}
+    estimator_ : classifier
+        The boosted model fit on the real rows (labels are class codes, see ``estimator``).
+    n_stages_ : int
+        Number of boosting stages ``T`` the statistics average over.
+    confidence_ : ndarray of shape (n_pool,)
+        Per pool row, ``mean_t p_t``; NaN for rows of classes that ``y`` does not have.
+    aleatoric_uncertainty_ : ndarray of shape (n_pool,)
+        Per pool row, ``mean_t p_t (1 - p_t)``; NaN for rows of classes that ``y`` does not
+        have.
+    uncertainty_threshold_ : float
+        The uncertainty threshold used (``uncertainty_threshold``, or the adaptive value).
+    data_iq_ : ndarray of str of shape (n_pool,)
+        Per pool row, its group: ``"easy"``, ``"ambiguous"`` or ``"hard"`` (``""`` for rows
+        of classes that ``y`` does not have).
+    scores_ : ndarray of shape (n_pool,)
+        The confidence of the rows of classes selected from; NaN elsewhere.
+    n_easy_, n_ambiguous_, n_hard_ : ndarray of shape (n_classes,)
+        Per class, the number of its pool rows in each group (NaN for a class given no rows).
+    n_dropped_ : ndarray of shape (n_classes,)
+        Per class, the number of its pool rows that ``keep`` drops (NaN for a class given no
+        rows).
+    dropped_mask_ : ndarray of bool of shape (n_pool,)
+        The pool rows the curation drops (a quota is then drawn from the others).
+    real_drop_share_ : float
+        ``drop="excess"`` only: the share of real rows the rule drops under cross-fitting.
+
+    See Also
+    --------
+    VerifierSelector : Keep the rows whose label a verifier trained on real rows confirms.
+
+    References
+    ----------
+    .. [1] N. Seedat, N. Huynh, B. van Breugel and M. van der Schaar, "Curated LLM: Synergy of
+       LLMs and data curation for tabular augmentation in low-data regimes", ICML, 2024.
+    .. [2] N. Seedat, J. Crabbé, I. Bica and M. van der Schaar, "Data-IQ: Characterizing
+       subgroups with heterogeneous outcomes in tabular data", NeurIPS, 2022.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import make_classification
+    >>> from skl_synthsel import LearningDynamicsSelector
+    >>> X_all, y_all = make_classification(n_samples=1100, n_features=6, class_sep=2.0,
+    ...                                    random_state=0)
+    >>> X, y, X_pool, y_pool = X_all[:100], y_all[:100], X_all[100:], y_all[100:].copy()
+    >>> y_pool[:250] = 1 - y_pool[:250]  # a quarter of the pool's labels are wrong
+    >>> selector = LearningDynamicsSelector((X_pool, y_pool), random_state=0)
+    >>> X_res, y_res = selector.fit_resample(X, y)
+    >>> selector.n_hard_  # rows dropped per class
+    array([131., 128.])
+    >>> dropped = selector.data_iq_ == "hard"
+    >>> print(f"planted: {dropped[:250].mean():.2f} dropped, clean: {dropped[250:].mean():.2f}")
+    planted: 0.97 dropped, clean: 0.02
+    >>> X_res.shape  # the 100 real rows and the 741 rows kept
+    (841, 6)
+    """
+
+    _may_decline_rows = True
+
+    _parameter_constraints = {
+        **BaseSelector._parameter_constraints,
+        "estimator": [HasMethods(["fit", "predict_proba"]), None],
+        "confidence_threshold": [Interval(Real, 0, 0.5, closed="both")],
+        "uncertainty_threshold": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
+        "keep": [StrOptions(set(_KEPT))],
+        "drop": [StrOptions({"all", "excess"})],
+    }
+
+    def __init__(
+        self,
+        pool,
+        *,
+        estimator=None,
+        n_select="all",
+        confidence_threshold=0.2,
+        uncertainty_threshold=0.2,
+        keep="easy_ambiguous",
+        drop="all",
+        n_components=None,
+        feature_map=None,
+        pool_size=10.0,
+        include_real=True,
+        task="auto",
+        match_target=False,
+        random_state=None,
+    ):
+        self._set_init_params(
+            pool=pool,
+            estimator=estimator,
+            n_select=n_select,
+            confidence_threshold=confidence_threshold,
+            uncertainty_threshold=uncertainty_threshold,
+            keep=keep,
+            drop=drop,
+            n_components=n_components,
+            feature_map=feature_map,
+            pool_size=pool_size,
+            include_real=include_real,
+            task=task,
+            match_target=match_target,
+            random_state=random_state,
+        )
+
+    def _fit_shared(self, real, y_real, pool, y_pool, random_state):
+        if self.task_ == "regression":
+            raise ValueError(
+                "LearningDynamicsSelector needs class labels: it drops the synthetic rows whose "
+                "class label a boosted classifier trained on the real rows learns as wrong, and "
+                "y is continuous (task='regression'). Pass class labels, or use another "
+                "selector (e.g. DiscriminatorSelector or CovarianceMatchingSelector) for "
+                "regression."
+            )
+        seed = random_state.randint(np.iinfo(np.int32).max)
+        if self.estimator is None:
+            template = GradientBoostingClassifier(n_estimators=100, random_state=seed)
+        else:
+            template = clone(self.estimator)
+            if template.get_params().get("random_state", "absent") is None:
+                template.set_params(random_state=seed)
+        if stage_interface(template) is None:
+            raise TypeError(
+                f"estimator={type(template).__name__} exposes no boosting stages: "
+                "LearningDynamicsSelector needs a boosted classifier with "
+                "staged_predict_proba(X) (e.g. GradientBoostingClassifier, "
+                "HistGradientBoostingClassifier), or predict_proba(X, iteration_range=(0, t)) "
+                "(XGBoost) or predict_proba(X, num_iteration=t) (LightGBM)."
+            )
+        # Class codes as labels: the probability columns are then positions in classes_.
+        estimator = template.fit(real, np.searchsorted(self.classes_, y_real))
+
+        scored = np.isin(y_pool, self.classes_)
+        confidence = np.full(len(pool), np.nan)
+        uncertainty = np.full(len(pool), np.nan)
+        rows = pool if scored.all() else pool[scored]  # no copy of a pool of known classes
+        confidence[scored], uncertainty[scored], n_stages = own_label_dynamics(
+            estimator, rows, np.searchsorted(self.classes_, y_pool[scored])
+        )
+        threshold = self.uncertainty_threshold
+        if threshold == "auto" or threshold == 0:
+            values = uncertainty[scored]
+            threshold = _ADAPTIVE_FRACTION * float(values.max() - values.min())
+        data_iq = np.full(len(pool), "", dtype="<U9")
+        data_iq[scored] = self._groups_of(confidence[scored], uncertainty[scored], threshold)
+        dropped = scored & ~np.isin(data_iq, _KEPT[self.keep])
+        extra = {}
+        if self.drop == "excess":
+            share = self._real_drop_share(template, real, y_real, threshold)
+            dropped = _excess_only(dropped, confidence, y_pool, self.classes_, share)
+            extra["real_drop_share"] = share
+        return {
+            **extra,
+            "dropped_mask": dropped,
+            "estimator": estimator,
+            "n_stages": n_stages,
+            "confidence": confidence,
+            "aleatoric_uncertainty": uncertainty,
+            "uncertainty_threshold": float(threshold),
+            "data_iq": data_iq,
+        }
+
+    def _groups_of(self, confidence, uncertainty, threshold):
+        """The Data-IQ group of each row: easy, ambiguous or hard."""
+        certain = uncertainty <= threshold
+        y = self.confidence_threshold
+        return np.where(
+            certain & (confidence >= 1 - y),
+            "easy",
+            np.where(certain & (confidence <= y), "hard", "ambiguous"),
+        )
+
+    def _real_drop_share(self, template, real, y_real, threshold):
+        """The share of real rows the rule drops, each scored by models that never saw it."""
+        from sklearn.model_selection import StratifiedKFold
+
+        codes = np.searchsorted(self.classes_, y_real)
+        n_splits = int(min(5, np.bincount(codes).min()))
+        if n_splits < 2:
+            return 0.0
+        folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=0)
+        dropped = np.zeros(len(real), dtype=bool)
+        for train, held_out in folds.split(real, codes):
+            model = clone(template).fit(real[train], codes[train])
+            if len(np.unique(codes[train])) < len(self.classes_):
+                continue
+            confidence, uncertainty, _ = own_label_dynamics(model, real[held_out], codes[held_out])
+            groups = self._groups_of(confidence, uncertainty, threshold)
+            dropped[held_out] = ~np.isin(groups, _KEPT[self.keep])
+        return float(dropped.mean())
+
+    def _select_group(self, group, random_state):
+        data_iq = group.shared["data_iq"][group.pool_indices]
+        kept = np.flatnonzero(~group.shared["dropped_mask"][group.pool_indices])
+        n_select = group.n_select
+        if isinstance(self.n_select, str):  # "all": every kept row
+            selected = kept
+        elif len(kept) >= n_select:
+            selected = random_state.choice(kept, n_select, replace=False)
+        else:
+            selected = kept
+            warn(
+                f"Only {len(kept)} pool rows of class {group.label!r} are kept by "
+                f"keep={self.keep!r}; {n_select} were asked for. Lower n_select, enlarge the "
+                "pool, or loosen the thresholds to get more.",
+                QuotaNotFilledWarning,
+            )
+        diagnostics = {
+            f"n_{name}": int(np.sum(data_iq == name)) for name in ("easy", "ambiguous", "hard")
+        }
+        diagnostics["n_dropped"] = len(data_iq) - len(kept)
+        return GroupSelection(
+            selected=selected,
+            scores=group.shared["confidence"][group.pool_indices],
+            diagnostics=diagnostics,
+        )
+
+
+def _excess_only(dropped, confidence, y_pool, classes, share):
+    """Per class, un-drop the most confident ``share`` of the class's rows among the dropped."""
+    dropped = dropped.copy()
+    for label in classes.tolist():
+        rows = np.flatnonzero(y_pool == label)
+        candidates = rows[dropped[rows]]
+        n_allowed = min(int(np.floor(share * len(rows))), len(candidates))
+        if n_allowed:
+            # The most confident dropped rows are the likeliest correct: ties by pool order.
+            order = np.argsort(-confidence[candidates], kind="stable")
+            dropped[candidates[order[:n_allowed]]] = False
+    return dropped

@@ -1,0 +1,380 @@
+"""LearningDynamicsSelector (Curated LLM / Data-IQ) against hand computations and planted labels."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import make_classification
+from sklearn.ensemble import (
+    GradientBoostingClassifier,
+    HistGradientBoostingClassifier,
+    RandomForestClassifier,
+)
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+
+from skl_synthsel import make_pipeline
+from skl_synthsel._solvers._learning_dynamics import n_stages, own_label_dynamics
+from skl_synthsel.exceptions import PoolClassWarning, QuotaNotFilledWarning
+from skl_synthsel.selectors._learning_dynamics import LearningDynamicsSelector
+
+
+def standardise(X_real, *others):
+    mean, std = X_real.mean(axis=0), X_real.std(axis=0)
+    return [(rows - mean) / std for rows in (X_real, *others)]
+
+
+def small_model():
+    return GradientBoostingClassifier(n_estimators=15, max_depth=2, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def planted():
+    """150 real rows in 3 classes, a 2000-row pool with 25% of its labels planted wrong."""
+    X_all, y_all = make_classification(
+        n_samples=2150,
+        n_features=8,
+        n_informative=5,
+        n_redundant=0,
+        n_classes=3,
+        class_sep=2.0,
+        flip_y=0,
+        random_state=0,
+    )
+    X, y, X_pool, y_pool = X_all[:150], y_all[:150], X_all[150:], y_all[150:].copy()
+    rng = np.random.default_rng(0)
+    wrong = rng.random(len(y_pool)) < 0.25
+    y_pool[wrong] = (y_pool[wrong] + rng.integers(1, 3, wrong.sum())) % 3
+    return X, y, X_pool, y_pool, wrong
+
+
+@pytest.fixture(scope="module")
+def fitted(planted):
+    X, y, X_pool, y_pool, _ = planted
+    return LearningDynamicsSelector((X_pool, y_pool), random_state=0).fit(X, y)
+
+
+def hand_dynamics(model, rows, columns):
+    """Confidence and uncertainty from an explicit loop over the stages (a stages x rows list)."""
+    p = np.array(
+        [proba[np.arange(len(rows)), columns] for proba in model.staged_predict_proba(rows)]
+    )
+    return p.mean(axis=0), (p * (1 - p)).mean(axis=0), len(p)
+
+
+def test_confidence_and_uncertainty_match_a_hand_computation(classification_data):
+    X, y, X_pool, y_pool = classification_data
+    labels = np.array(["a", "b", "c"])  # string labels: the model is fit on class codes
+    selector = LearningDynamicsSelector(
+        (X_pool, labels[y_pool]), estimator=small_model(), random_state=0
+    ).fit(X, labels[y])
+    real, pool = standardise(X, X_pool)
+    model = small_model().fit(real, y)
+    confidence, uncertainty, T = hand_dynamics(model, pool, y_pool)
+    assert T == selector.n_stages_ == 15
+    np.testing.assert_allclose(selector.confidence_, confidence, rtol=1e-10)
+    np.testing.assert_allclose(selector.aleatoric_uncertainty_, uncertainty, rtol=1e-10)
+    np.testing.assert_allclose(selector.scores_, confidence, rtol=1e-10)
+    assert selector.estimator_.classes_.tolist() == [0, 1, 2]
+    # The groups follow the published rule with y = x = 0.2.
+    certain = uncertainty <= 0.2
+    expected = np.where(
+        certain & (confidence >= 0.8),
+        "easy",
+        np.where(certain & (confidence <= 0.2), "hard", "ambiguous"),
+    )
+    assert selector.data_iq_.tolist() == expected.tolist()
+    for name in ("easy", "ambiguous", "hard"):
+        counts = [np.sum((expected == name) & (y_pool == code)) for code in range(3)]
+        assert getattr(selector, f"n_{name}_").tolist() == counts
+
+
+def test_chunked_sweep_equals_one_chunk(classification_data):
+    X, y, X_pool, y_pool = classification_data
+    model = small_model().fit(X, y)
+    whole = own_label_dynamics(model, X_pool, y_pool, chunk_size=len(X_pool))
+    chunked = own_label_dynamics(model, X_pool, y_pool, chunk_size=128)
+    for a, b in zip(whole[:2], chunked[:2], strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+    assert whole[2] == chunked[2] == 15
+    empty = own_label_dynamics(model, X_pool[:0], y_pool[:0])
+    assert empty[0].shape == (0,) and empty[2] == 0
+
+
+def test_drops_mostly_the_planted_wrong_labels(planted, fitted):
+    *_, wrong = planted
+    dropped = fitted.data_iq_ == "hard"
+    precision = wrong[dropped].mean()
+    assert precision >= 0.8
+    assert dropped[wrong].mean() >= 0.8  # most planted labels are found
+    assert dropped[~wrong].mean() <= 0.1  # few clean rows are lost
+    assert dropped[wrong].mean() > 10 * dropped[~wrong].mean()
+    kept = np.isin(np.arange(len(wrong)), fitted.selected_indices_)
+    assert wrong[kept].mean() < 0.05  # from 25% wrong labels in the pool
+
+
+def test_all_keeps_exactly_the_rows_that_are_not_hard(planted, fitted):
+    X, y, X_pool, y_pool, _ = planted
+    expected = np.concatenate(
+        [np.flatnonzero((y_pool == label) & (fitted.data_iq_ != "hard")) for label in range(3)]
+    )
+    assert fitted.selected_indices_.tolist() == expected.tolist()
+    assert fitted.sampling_strategy_ == {
+        label: int(np.sum((y_pool == label) & (fitted.data_iq_ != "hard"))) for label in range(3)
+    }
+    assert fitted.n_dropped_.tolist() == fitted.n_hard_.tolist()
+    assert fitted.n_hard_.sum() == np.sum(fitted.data_iq_ == "hard") > 0
+    X_res, y_res = fitted.resample(X, y)
+    assert len(X_res) == len(X) + len(expected)
+    assert fitted.uncertainty_threshold_ == 0.2
+    assert isinstance(fitted.estimator_, GradientBoostingClassifier)
+    assert fitted.estimator_.n_estimators == 100
+
+
+def test_keep_easy_keeps_only_easy_rows(planted, fitted):
+    X, y, X_pool, y_pool, _ = planted
+    selector = LearningDynamicsSelector((X_pool, y_pool), keep="easy", random_state=0).fit(X, y)
+    assert set(fitted.data_iq_[selector.selected_indices_]) == {"easy"}
+    assert len(selector.selected_indices_) == np.sum(fitted.data_iq_ == "easy")
+    assert selector.n_dropped_.tolist() == (selector.n_hard_ + selector.n_ambiguous_).tolist()
+
+
+def test_adaptive_uncertainty_threshold(planted, fitted):
+    X, y, X_pool, y_pool, _ = planted
+    u = fitted.aleatoric_uncertainty_
+    expected = 0.75 * (u.max() - u.min())
+    results = []
+    for threshold in ("auto", 0):
+        selector = LearningDynamicsSelector(
+            (X_pool, y_pool), uncertainty_threshold=threshold, random_state=0
+        ).fit(X, y)
+        assert selector.uncertainty_threshold_ == pytest.approx(expected)
+        c = selector.confidence_
+        certain = u <= expected
+        hard = certain & (c <= 0.2)
+        easy = certain & (c >= 0.8)
+        assert np.array_equal(selector.data_iq_ == "hard", hard)
+        assert np.array_equal(selector.data_iq_ == "easy", easy)
+        results.append(selector.selected_indices_.tolist())
+    assert results[0] == results[1]
+
+
+def test_quota_is_filled_at_random_from_kept_rows_only(planted, fitted):
+    X, y, X_pool, y_pool, _ = planted
+    selector = LearningDynamicsSelector((X_pool, y_pool), n_select=2.0, random_state=0).fit(X, y)
+    chosen = selector.selected_indices_
+    assert len(chosen) == 300 == len(set(chosen.tolist()))
+    assert not np.any(selector.data_iq_[chosen] == "hard")
+    assert selector.sampling_strategy_ == {
+        label: int(round(2.0 * np.sum(y == label))) for label in range(3)
+    }
+    # Drawn among the kept rows, not the most confident ones first.
+    kept_confidence = selector.confidence_[selector.data_iq_ != "hard"]
+    assert selector.confidence_[chosen].min() < np.quantile(kept_confidence, 0.5)
+
+
+def test_quota_beyond_the_kept_rows_takes_them_all_and_warns(planted, fitted):
+    X, y, X_pool, y_pool, _ = planted
+    n_class0 = int(np.sum(y_pool == 0))
+    with pytest.warns(QuotaNotFilledWarning, match="class 0"):
+        selector = LearningDynamicsSelector(
+            (X_pool, y_pool), n_select={0: n_class0, 1: 10}, random_state=0
+        ).fit(X, y)
+    kept0 = np.flatnonzero((y_pool == 0) & (fitted.data_iq_ != "hard"))
+    assert selector.sampling_strategy_ == {0: len(kept0), 1: 10, 2: 0}
+    assert selector.selected_indices_[: len(kept0)].tolist() == kept0.tolist()
+    assert np.isnan(selector.n_hard_[2]) and np.isnan(selector.scores_[y_pool == 2]).all()
+    # The statistics cover the whole pool, whatever the quotas.
+    assert not np.isnan(selector.confidence_).any()
+
+
+def test_rows_of_unknown_classes_are_not_scored(classification_data):
+    X, y, X_pool, y_pool = classification_data
+    y_pool = y_pool.copy()
+    y_pool[:5] = 7
+    with pytest.warns(PoolClassWarning):
+        selector = LearningDynamicsSelector(
+            (X_pool, y_pool), estimator=small_model(), random_state=0
+        ).fit(X, y)
+    assert np.isnan(selector.confidence_[:5]).all()
+    assert np.isnan(selector.aleatoric_uncertainty_[:5]).all()
+    assert selector.data_iq_[:5].tolist() == [""] * 5
+    assert not np.isnan(selector.confidence_[5:]).any()
+    assert not np.isin(np.arange(5), selector.selected_indices_).any()
+
+
+class IterationRangeModel:
+    """An XGBoost-style model: stages only through ``predict_proba(X, iteration_range=...)``."""
+
+    def __init__(self, random_state=None):
+        self.random_state = random_state
+
+    def get_params(self, deep=True):
+        return {"random_state": self.random_state}
+
+    def set_params(self, **params):
+        self.random_state = params.get("random_state", self.random_state)
+        return self
+
+    def fit(self, X, y):
+        self.model_ = small_model().set_params(random_state=self.random_state).fit(X, y)
+        self.classes_ = self.model_.classes_
+        self.n_estimators = self.model_.n_estimators_
+        return self
+
+    def predict_proba(self, X, iteration_range=None):
+        stop = self.n_estimators if iteration_range is None else iteration_range[1]
+        for t, proba in enumerate(self.model_.staged_predict_proba(X), start=1):
+            if t == stop:
+                return proba
+
+
+class NumIterationModel(IterationRangeModel):
+    """A LightGBM-style model: ``predict_proba(X, num_iteration=t)``."""
+
+    def predict_proba(self, X, num_iteration=None):
+        return super().predict_proba(X, iteration_range=(0, num_iteration or self.n_estimators))
+
+
+@pytest.mark.parametrize("model", [IterationRangeModel, NumIterationModel])
+def test_stage_limited_predict_proba_gives_the_staged_statistics(classification_data, model):
+    X, y, X_pool, y_pool = classification_data
+    X_pool, y_pool = X_pool[:300], y_pool[:300]
+    staged = LearningDynamicsSelector(
+        (X_pool, y_pool), estimator=small_model(), random_state=0
+    ).fit(X, y)
+    duck = LearningDynamicsSelector(
+        (X_pool, y_pool), estimator=model(random_state=0), random_state=0
+    ).fit(X, y)
+    assert n_stages(duck.estimator_) == duck.n_stages_ == 15
+    np.testing.assert_allclose(duck.confidence_, staged.confidence_, rtol=1e-12)
+    np.testing.assert_allclose(duck.aleatoric_uncertainty_, staged.aleatoric_uncertainty_)
+    assert duck.selected_indices_.tolist() == staged.selected_indices_.tolist()
+
+
+def test_histogram_gradient_boosting_is_accepted(classification_data):
+    X, y, X_pool, y_pool = classification_data
+    estimator = HistGradientBoostingClassifier(max_iter=20, min_samples_leaf=5)
+    selector = LearningDynamicsSelector((X_pool, y_pool), estimator=estimator).fit(X, y)
+    assert selector.n_stages_ == selector.estimator_.n_iter_ == 20
+    assert selector.estimator_.random_state is not None  # set from random_state
+    assert estimator.random_state is None  # the parameter itself is left alone
+    real, pool = standardise(X, X_pool)
+    confidence, uncertainty, _ = hand_dynamics(selector.estimator_, pool, y_pool)
+    np.testing.assert_allclose(selector.confidence_, confidence, rtol=1e-10)
+
+
+def test_an_estimator_without_stages_is_refused(classification_data):
+    X, y, X_pool, y_pool = classification_data
+    selector = LearningDynamicsSelector((X_pool, y_pool), estimator=RandomForestClassifier())
+    with pytest.raises(TypeError, match="RandomForestClassifier exposes no boosting stages"):
+        selector.fit(X, y)
+    with pytest.raises(TypeError, match="staged_predict_proba"):
+        own_label_dynamics(LogisticRegression().fit(X, y), X_pool, y_pool)
+
+
+def test_regression_is_refused_naming_an_alternative(regression_data):
+    X, y, X_pool, y_pool = regression_data
+    selector = LearningDynamicsSelector((X_pool, y_pool))
+    with pytest.raises(ValueError, match="needs class labels.*DiscriminatorSelector"):
+        selector.fit(X, y)
+
+
+@pytest.mark.parametrize("n_select", ["all", 50])
+def test_same_seed_same_selection(planted, n_select):
+    X, y, X_pool, y_pool, _ = planted
+    X_pool, y_pool = X_pool[:600], y_pool[:600]
+    # A randomised model whose random_state is left to the selector's.
+    estimator = GradientBoostingClassifier(n_estimators=15, max_depth=2, subsample=0.7)
+
+    def fit(seed):
+        return LearningDynamicsSelector(
+            (X_pool, y_pool), estimator=estimator, n_select=n_select, random_state=seed
+        ).fit(X, y)
+
+    first, second, other = fit(3), fit(3), fit(4)
+    assert first.selected_indices_.tolist() == second.selected_indices_.tolist()
+    np.testing.assert_array_equal(first.confidence_, second.confidence_)
+    np.testing.assert_array_equal(first.aleatoric_uncertainty_, second.aleatoric_uncertainty_)
+    assert not np.array_equal(first.confidence_, other.confidence_)
+    assert estimator.random_state is None
+
+
+def test_in_a_pipeline_and_a_grid_search(planted):
+    X, y, X_pool, y_pool, _ = planted
+    X_pool, y_pool = X_pool[:600], y_pool[:600]
+    selector = LearningDynamicsSelector((X_pool, y_pool), estimator=small_model(), random_state=0)
+    pipe = make_pipeline(selector, LogisticRegression())
+    assert pipe.fit(X, y).score(X, y) > 0.7
+    search = GridSearchCV(pipe, {"learningdynamicsselector__n_select": [0, 1.0, "all"]}, cv=3)
+    search.fit(X, y)
+    assert search.best_params_["learningdynamicsselector__n_select"] in (0, 1.0, "all")
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+
+
+def test_pandas_in_and_out(classification_data):
+    X, y, X_pool, y_pool = classification_data
+    columns = [f"f{i}" for i in range(X.shape[1])]
+    names = np.array(["low", "mid", "high"])
+    X_df, y_s = pd.DataFrame(X, columns=columns), pd.Series(names[y], name="target")
+    pool = (pd.DataFrame(X_pool, columns=columns), pd.Series(names[y_pool], name="target"))
+    selector = LearningDynamicsSelector(pool, estimator=small_model(), random_state=0)
+    X_res, y_res = selector.fit_resample(X_df, y_s)
+    assert isinstance(X_res, pd.DataFrame) and list(X_res.columns) == columns
+    assert isinstance(y_res, pd.Series) and y_res.name == "target"
+    assert len(X_res) == len(X) + len(selector.selected_indices_)
+    assert set(selector.sampling_strategy_) == {"high", "low", "mid"}
+    assert selector.feature_names_in_.tolist() == columns
+    # Same selection as with arrays and integer labels.
+    codes = np.searchsorted(np.sort(names), names)
+    plain = LearningDynamicsSelector(
+        (X_pool, codes[y_pool]), estimator=small_model(), random_state=0
+    ).fit(X, codes[y])
+    np.testing.assert_allclose(selector.confidence_, plain.confidence_, rtol=1e-10)
+
+
+def test_invalid_parameters_are_refused(classification_data):
+    X, y, X_pool, y_pool = classification_data
+    for params in (
+        {"confidence_threshold": 0.7},
+        {"uncertainty_threshold": -0.1},
+        {"uncertainty_threshold": "adaptive"},
+        {"keep": "ambiguous"},
+    ):
+        with pytest.raises(ValueError):
+            LearningDynamicsSelector((X_pool, y_pool), **params).fit(X, y)
+
+
+def test_excess_drop_spares_a_faithful_pool_and_still_removes_planted_labels():
+    from sklearn.datasets import make_classification
+
+    X_all, y_all = make_classification(
+        n_samples=1650, n_features=5, n_informative=3, n_redundant=0, class_sep=1.0, random_state=8
+    )
+    X, y, X_pool, y_pool = X_all[:150], y_all[:150], X_all[150:], y_all[150:]
+    published = LearningDynamicsSelector((X_pool, y_pool), random_state=0).fit(X, y)
+    calibrated = LearningDynamicsSelector((X_pool, y_pool), drop="excess", random_state=0)
+    calibrated.fit(X, y)
+    assert 0 < calibrated.real_drop_share_ < 0.2
+    # A faithful pool: only its excess over the real rows' own share is dropped, per class.
+    expected = sum(
+        max(
+            int(published.dropped_mask_[y_pool == k].sum())
+            - int(np.floor(calibrated.real_drop_share_ * np.sum(y_pool == k))),
+            0,
+        )
+        for k in (0, 1)
+    )
+    assert calibrated.dropped_mask_.sum() == expected
+    assert calibrated.dropped_mask_.sum() < 0.5 * published.dropped_mask_.sum()
+    # The rows it spares are the most confident of those the published rule drops.
+    for k in (0, 1):
+        spared = published.dropped_mask_ & ~calibrated.dropped_mask_ & (y_pool == k)
+        still = calibrated.dropped_mask_ & (y_pool == k)
+        if still.any() and spared.any():
+            assert calibrated.confidence_[spared].min() >= calibrated.confidence_[still].max()
+    wrong = np.random.default_rng(0).random(len(y_pool)) < 0.25
+    noisy = np.where(wrong, 1 - y_pool, y_pool)
+    curated = LearningDynamicsSelector((X_pool, noisy), drop="excess", random_state=0).fit(X, y)
+    dropped = curated.dropped_mask_
+    assert wrong[dropped].mean() > 0.75  # what it drops is mostly the planted labels
+    assert wrong[~dropped].mean() < 0.7 * wrong.mean()
