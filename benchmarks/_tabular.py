@@ -22,6 +22,7 @@ being chosen per (table, pool kind, model) cell on the mean over seeds.
 
 import ast
 import functools
+import inspect
 import sys
 import time
 import warnings
@@ -114,11 +115,21 @@ def _selector_factory(selector_class, ratio, **params):
     return functools.partial(selector_class, n_select=ratio, **params)
 
 
+def _parameter_options(selector_class, name):
+    """The string options of a selector's parameter, sorted (empty if it has none)."""
+    for constraint in selector_class._parameter_constraints.get(name, []):
+        if hasattr(constraint, "options"):
+            return sorted(constraint.options)
+    return []
+
+
 def default_selectors(ratio=2.0, n_components=None):
     """Every registered selector at ``ratio`` rows per real row: a name -> factory mapping.
 
-    Covariance matching runs with both solvers; the registry's ``random`` is left out, since
-    it is the random baseline at the same ratio.
+    Covariance matching runs with each of its ``method`` options (``"covariance (relaxed)"``,
+    ...). A selector that decides the amount itself (a string default ``n_select`` such as
+    ``"auto"`` or ``"all"``) also runs with that default, as ``"<name> (own amount)"``. The
+    registry's ``random`` is left out: it is the random baseline at the same ratio.
 
     Parameters
     ----------
@@ -137,12 +148,17 @@ def default_selectors(ratio=2.0, n_components=None):
         if key == "random":
             continue
         if key == "covariance_matching":
-            for method in ("relaxed", "greedy"):
+            for method in _parameter_options(selector_class, "method") or ["relaxed"]:
                 selectors[f"covariance ({method})"] = _selector_factory(
                     selector_class, ratio, method=method, n_components=n_components
                 )
             continue
         selectors[key] = _selector_factory(selector_class, ratio, n_components=n_components)
+        own = inspect.signature(selector_class).parameters.get("n_select")
+        if own is not None and isinstance(own.default, str):
+            selectors[f"{key} (own amount)"] = _selector_factory(
+                selector_class, own.default, n_components=n_components
+            )
     return selectors
 
 
@@ -212,6 +228,10 @@ class Config:
         The random baselines (``ratio`` is always among them).
     pool_factor : int
         Pool rows per real row.
+    baselines : bool
+        Measure the baselines (real only, upper bound, whole pool, random); False measures the
+        selectors alone, to add them to an earlier run's records (the splits, pools and seeds
+        are the same).
     """
 
     tables: list = field(default_factory=lambda: ["breast_cancer", "wine", "iris"])
@@ -222,6 +242,7 @@ class Config:
     ratio: float = 2.0
     random_ratios: tuple = (1.0, 2.0, 4.0)
     pool_factor: int = 15
+    baselines: bool = True
 
     @property
     def reference(self):
@@ -407,16 +428,17 @@ def run_cell(table, kind, seed, config, split=None):
             method, np.asarray(selector.selected_indices_), seconds=time.perf_counter() - start
         )
 
-    evaluate(REAL_ONLY)
-    per_class = {
-        label: int(round(config.ratio * np.sum(y_real == label))) for label in np.unique(y_real)
-    }
-    extra = extra_real_rows(X_gen, y_gen, per_class, seed)
-    if extra is not None:
-        evaluate(UPPER_BOUND, extra=extra)
-    evaluate(WHOLE_POOL, np.arange(len(y_pool)))
-    for ratio in sorted(set(config.random_ratios) | {config.ratio}):
-        select(random_name(ratio), _selector_factory(RandomSelector, ratio))
+    if config.baselines:
+        evaluate(REAL_ONLY)
+        per_class = {
+            label: int(round(config.ratio * np.sum(y_real == label))) for label in np.unique(y_real)
+        }
+        extra = extra_real_rows(X_gen, y_gen, per_class, seed)
+        if extra is not None:
+            evaluate(UPPER_BOUND, extra=extra)
+        evaluate(WHOLE_POOL, np.arange(len(y_pool)))
+        for ratio in sorted(set(config.random_ratios) | {config.ratio}):
+            select(random_name(ratio), _selector_factory(RandomSelector, ratio))
     for method, factory in config.selectors.items():
         select(method, factory)
     return records

@@ -2,6 +2,11 @@
 
 Run: ``python benchmarks/bench_solvers.py`` (about 10 to 20 minutes on 2 cores) or
 ``python benchmarks/bench_solvers.py --quick`` (under a minute).
+``python benchmarks/bench_solvers.py --sweep`` runs instead a regime sweep of the fast solver
+(paper, intermediate, reachable and singular targets; 1, 10 and 100 classes; d in 8, 20, 50)
+and an all-selectors table at N = 100,000 rows in 10 classes, each time also in BLAS passes
+(time divided by the time of one ``Xp.T @ Xp`` over the whole pool), and writes both tables to
+``docs/_static/benchmarks/bench_solvers.md``.
 
 Every problem: a pool of N rows from N(0.1, KMS(0.5)) in d dimensions, k = N / 10 rows to
 select, and a target covariance. ``paper``: KMS(0.9), the paper's geometry, out of reach of any
@@ -204,6 +209,221 @@ def _p(d):
     return d * (d + 1) // 2
 
 
+# -- the regime sweep and the all-selectors table (``--sweep``) ------------------------------
+_SWEEP_ROWS = 20000  # pool rows over all classes, per sweep run
+_SWEEP_REGIMES = ("paper", "intermediate", "reachable", "singular")
+_TABLE_PATH = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "docs", "_static", "benchmarks"
+)
+
+
+def _blas_pass_seconds(pool, repeats=10):
+    """Median time of one ``pool.T @ pool``: the unit of the BLAS-pass columns."""
+    import numpy as np
+
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        pool.T @ pool
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def _sweep_class(rng, n_rows, d, regime):
+    """One class: pool rows centred at the real mean, the target, k."""
+    import numpy as np
+
+    index = np.arange(d)
+    kms = 0.5 ** np.abs(index[:, None] - index[None, :])
+    pool = rng.standard_normal((n_rows, d)) @ np.linalg.cholesky(kms).T + 0.1
+    k = max(n_rows // 10, 1)
+    if regime == "paper":  # the paper's geometry: out of reach of any k rows
+        target = 0.9 ** np.abs(index[:, None] - index[None, :])
+    elif regime == "intermediate":  # just out of reach
+        target = 0.6 ** np.abs(index[:, None] - index[None, :])
+    elif regime == "reachable":  # matched exactly by many weightings
+        target = 0.8 * kms
+    else:  # singular: fewer real rows than dimensions
+        real = rng.standard_normal((max(d // 2, 2), d)) @ np.linalg.cholesky(kms).T
+        real -= real.mean(axis=0)
+        target = real.T @ real / len(real)
+    return pool, target, k
+
+
+def run_sweep(dims, class_counts, seed):
+    """The fast solver over regimes, class counts and dimensions: rows of the sweep table."""
+    import numpy as np
+
+    from skl_synthsel._solvers import solve_relaxed_fast
+
+    rows = []
+    for d in dims:
+        for n_classes in class_counts:
+            for regime in _SWEEP_REGIMES:
+                rng = np.random.default_rng(seed)
+                per_class = _SWEEP_ROWS // n_classes
+                problems = [_sweep_class(rng, per_class, d, regime) for _ in range(n_classes)]
+                unit = _blas_pass_seconds(np.vstack([problem[0] for problem in problems]))
+                start = time.perf_counter()
+                gaps, certified, steps, ipm = [], 0, 0, 0
+                for pool, target, k in problems:
+                    solution = solve_relaxed_fast(pool, target, k)
+                    certificate = solution.certificate
+                    gaps.append(certificate.duality_gap / np.linalg.norm(target))
+                    certified += solution.converged
+                    steps += solution.n_reachable_steps
+                    ipm += solution.n_interior_point_iter
+                seconds = time.perf_counter() - start
+                rows.append(
+                    dict(
+                        regime=regime,
+                        classes=n_classes,
+                        d=d,
+                        rows_per_class=per_class,
+                        k=problems[0][2],
+                        seconds=seconds,
+                        passes=seconds / unit,
+                        certified=f"{certified}/{n_classes}",
+                        max_gap=float(max(gaps)),
+                        newton_steps=steps,
+                        ipm_iters=ipm,
+                    )
+                )
+                print(_sweep_line(rows[-1]), flush=True)
+    return rows
+
+
+_SWEEP_HEADER = (
+    "| target | classes | d | rows / class | k / class | time (s) | BLAS passes "
+    "| certified | max gap / ‖C‖ | Newton steps | IPM iters |\n"
+    "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|"
+)
+
+
+def _sweep_line(row):
+    return (
+        f"| {row['regime']} | {row['classes']} | {row['d']} | {row['rows_per_class']} "
+        f"| {row['k']} | {row['seconds']:.2f} | {row['passes']:.0f} | {row['certified']} "
+        f"| {row['max_gap']:.1e} | {row['newton_steps']} | {row['ipm_iters']} |"
+    )
+
+
+def worker_selector(name, n_rows, n_classes, d):
+    """One selector's ``fit`` on the 10-class ``make_classification`` problem; a JSON row."""
+    import warnings
+
+    from sklearn.datasets import make_classification
+
+    from skl_synthsel.cli._select import METHODS
+
+    X, y = make_classification(
+        n_samples=n_rows + 200 * n_classes,
+        n_features=d,
+        n_informative=min(10, d),
+        n_classes=n_classes,
+        n_clusters_per_class=1,
+        random_state=0,
+    )
+    real, y_real = X[: 200 * n_classes], y[: 200 * n_classes]
+    pool, y_pool = X[200 * n_classes :], y[200 * n_classes :]
+    unit = _blas_pass_seconds(pool)
+    method, _, variant = name.partition(":")
+    params = {"method": variant} if variant else {}
+    selector = METHODS[method]((pool, y_pool), n_select=5.0, random_state=0, **params)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        start = time.perf_counter()
+        selector.fit(real, y_real)
+        seconds = time.perf_counter() - start
+    return {
+        "seconds": seconds,
+        "passes": seconds / unit,
+        "unit_ms": unit * 1e3,
+        "selected": int(len(selector.selected_indices_)),
+        "warnings": sorted({type(w.message).__name__ for w in caught}),
+    }
+
+
+_WORKERS["selector"] = worker_selector
+
+
+def _selector_names():
+    from skl_synthsel.cli._select import METHODS
+
+    names = []
+    for method in METHODS:
+        if method == "covariance_matching":
+            names += [f"{method}:{variant}" for variant in ("entropy", "relaxed", "greedy")]
+        else:
+            names.append(method)
+    return names
+
+
+def run_selector_table(threads, limit, n_rows=100000, n_classes=10, d=20):
+    rows = []
+    for name in _selector_names():
+        result = run_worker("selector", [name, n_rows, n_classes, d], threads, limit)
+        rows.append((name, result))
+        print(_selector_line(name, result), flush=True)
+    return rows
+
+
+_SELECTOR_HEADER = (
+    "| selector | time (s) | BLAS passes | rows selected | warnings |\n|---|---:|---:|---:|---|"
+)
+
+
+def _selector_line(name, result):
+    if "seconds" not in result:
+        return f"| {name} | {result.get('status', 'failed')} | n/a | n/a | |"
+    return (
+        f"| {name} | {result['seconds']:.2f} | {result['passes']:.0f} | {result['selected']} "
+        f"| {', '.join(result['warnings'])} |"
+    )
+
+
+def main_sweep(args):
+    import platform
+
+    dims = args.dims or [8, 20, 50]
+    print("Regime sweep of the fast relaxed solver (one process, BLAS threads as set).\n")
+    print(_SWEEP_HEADER)
+    sweep = run_sweep(dims, [1, 10, 100], args.seed)
+    print(
+        "\nAll selectors, N = 100,000 pool rows in 10 classes, d = 20, 200 real rows per "
+        f"class, n_select = 5.0; each in a subprocess with {args.threads} BLAS thread(s), "
+        f"limit {args.selector_limit:.0f} s.\n"
+    )
+    print(_SELECTOR_HEADER)
+    selectors = run_selector_table(args.threads, args.selector_limit)
+    lines = [
+        "# bench_solvers.py --sweep",
+        "",
+        f"Written by ``benchmarks/bench_solvers.py --sweep`` on {platform.machine()} "
+        f"({os.cpu_count()} cores, shared), {args.threads} BLAS thread(s). A BLAS pass is the "
+        "time of one ``Xp.T @ Xp`` over the whole pool of the run, measured next to it.",
+        "",
+        f"## Regime sweep: the fast relaxed solver, {_SWEEP_ROWS} pool rows over all classes, "
+        "k = rows per class / 10",
+        "",
+        "Targets: paper = KMS(0.9) (out of reach), intermediate = KMS(0.6), reachable = "
+        "0.8 KMS(0.5) (the pool's own covariance scaled), singular = the covariance of d/2 "
+        "real rows (fewer real rows than dimensions). Pool rows N(0.1, KMS(0.5)).",
+        "",
+        _SWEEP_HEADER,
+        *(_sweep_line(row) for row in sweep),
+        "",
+        "## All selectors at N = 100,000 (10 classes, d = 20, n_select = 5.0)",
+        "",
+        _SELECTOR_HEADER,
+        *(_selector_line(name, result) for name, result in selectors),
+        "",
+    ]
+    os.makedirs(_TABLE_PATH, exist_ok=True)
+    with open(os.path.join(_TABLE_PATH, "bench_solvers.md"), "w") as handle:
+        handle.write("\n".join(lines))
+
+
 def _fmt(value, spec):
     return "n/a" if value is None else format(value, spec)
 
@@ -220,12 +440,24 @@ def main(argv=None):
         "--cvxpy-limit", type=float, default=120.0, help="time limit of one cvxpy run in seconds"
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--sweep", action="store_true", help="the regime sweep and the all-selectors table"
+    )
+    parser.add_argument(
+        "--selector-limit", type=float, default=60.0, help="time limit of one selector fit (s)"
+    )
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         name, *rest = args.worker
-        values = [int(rest[0]), int(rest[1]), int(rest[2]), rest[3]] if rest else []
+        if name == "selector":
+            values = [rest[0], int(rest[1]), int(rest[2]), int(rest[3])]
+        else:
+            values = [int(rest[0]), int(rest[1]), int(rest[2]), rest[3]] if rest else []
         print(json.dumps(_WORKERS[name](*values)))
+        return
+    if args.sweep:
+        main_sweep(args)
         return
 
     sizes = [int(n) for n in (args.sizes or ([2000, 10000] if args.quick else [1e4, 1e5, 1e6]))]

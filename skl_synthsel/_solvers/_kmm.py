@@ -115,12 +115,12 @@ def solve_kmm(
     function of the data, moved by last-bit noise by about ``eps_machine * max(kappa) / mu``.
     It raises the objective by at most ``mu/2 ||w||^2`` (``1e-6`` gives about ``1e-8`` of it
     on the demo pool). ``polish`` then makes the answer exact rather than within the conic
-    solver's tolerance: from the solver's point it guesses which weights sit at 0, at ``B``,
-    and whether the sum constraint binds, solves the equality-constrained problem on the
-    remaining weights (Woodbury with ``Phi_F``: an ``r x r`` Cholesky factorisation,
-    ``O(|F| r^2)``), and repeats with the violated bounds or multipliers moved between sets
-    (a primal-dual active-set step) until the KKT conditions hold; bound weights are then
-    exactly 0 or ``B``.
+    solver's tolerance: a semismooth Newton method on the ``r``-dimensional dual of the ridge
+    problem, started from the solver's point (see :func:`_polish`; an ``r x r`` Cholesky
+    factorisation per step, ``O(|F| r^2)``, 4 to 15 steps measured), ends on the piece of the
+    optimum, where its step is exact; bound weights are then exactly 0 or ``B``. Started from
+    ``w = 1`` instead of the solver's point the same steps are short and many (measured: over
+    200), which is why the conic solve stays.
 
     Parameters
     ----------

@@ -3,9 +3,10 @@
 When some weights in the relaxation's feasible set match the target exactly (the optimum is 0:
 a pool from the real distribution and ``k`` well above ``d(d+1)/2``), the optimal face is huge
 and every first-order or interior-point method crawls on it (the gap is certified only through
-the absolute tolerance, and the last digits take most of the iterations: about 115 interior
-point iterations per class of a 100,000-row pool in 20 dimensions). This module asks the
-question directly: the weights nearest the uniform ones ``w0 = k / N`` that match exactly,
+the absolute tolerance; measured on 10,000-row classes in 20 dimensions: 90 to 570 first-order
+iterations, then 15 to 31 interior-point iterations on a 10,000-row band, 1.4 to 5 s per class,
+against 0.1 to 0.4 s here). This module asks the question directly: the weights nearest the
+uniform ones ``w0 = k / N`` that match exactly,
 
     minimise  1/2 ||w - w0||^2
     over      A w = svec(C),  sum w = k,  0 <= w <= 1,

@@ -23,20 +23,23 @@ from sklearn.utils.metadata_routing import (
     process_routing,
 )
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import _num_samples, check_is_fitted, has_fit_parameter
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    _num_samples,
+    check_is_fitted,
+    has_fit_parameter,
+)
 
 from ..base import BaseSelector
 
 
 def _augmented_weights(n_real, sample_weight, synthetic_weight):
     """The real rows' weights (ones by default) followed by the synthetic rows' weights."""
-    real_weight = np.ones(n_real) if sample_weight is None else np.asarray(sample_weight, float)
-    if real_weight.shape != (n_real,):
-        raise ValueError(f"sample_weight has shape {real_weight.shape}; expected ({n_real},).")
-    if not np.all(np.isfinite(real_weight)):
-        raise ValueError("sample_weight has NaN or infinite values; give finite weights.")
-    if np.any(real_weight < 0):
-        raise ValueError("sample_weight must be non-negative.")
+    # scikit-learn's own checks (shape, finiteness, non-negativity) on n_real rows.
+    rows = np.broadcast_to(0.0, (n_real, 1))
+    real_weight = _check_sample_weight(
+        sample_weight, rows, dtype=np.float64, ensure_non_negative=True
+    )
     if real_weight.sum() <= 0:
         raise ValueError(
             "sample_weight of the real rows sums to zero: give some real row a positive weight."

@@ -68,8 +68,8 @@ def _scale_of(X):
 
 def _seeded(estimator, seed):
     """A clone of ``estimator`` with ``random_state=seed`` when it has that parameter."""
-    estimator = clone(estimator)
-    if "random_state" in estimator.get_params():
+    estimator = clone(estimator, safe=False)  # a generator need not be a scikit-learn estimator
+    if hasattr(estimator, "get_params") and "random_state" in estimator.get_params():
         estimator.set_params(random_state=seed)
     return estimator
 
@@ -165,8 +165,8 @@ class GaussianCopulaGenerator(_PerClassGenerator):
     class_prior_ : ndarray of shape (n_classes,)
         Fraction of the fitted rows in each class.
     class_models_ : list of dict
-        Per class: ``"correlation"`` (the copula) and the marginals' quantile tables
-        ``"levels"`` (probabilities) and ``"values"`` (one column per feature).
+        Per class: ``"correlation"`` (the copula), ``"root"`` (its square root) and
+        ``"tables"``: per feature, the marginal's inverse CDF as ``(levels, values)`` arrays.
     n_features_in_ : int
         Number of features seen in ``fit``.
 

@@ -4,6 +4,7 @@ from numbers import Real
 
 import numpy as np
 from sklearn.utils._param_validation import Interval
+from sklearn.utils.extmath import row_norms
 
 from ..base import BaseSelector, GroupSelection
 from ..utils._docstrings import fill_doc
@@ -11,8 +12,7 @@ from ..utils._docstrings import fill_doc
 
 def _squared_distances_to_centroid(real, pool):
     """Squared Euclidean distance of every pool row to the mean of the real rows."""
-    offsets = pool - real.mean(axis=0)
-    return np.einsum("ij,ij->i", offsets, offsets)
+    return row_norms(pool - real.mean(axis=0), squared=True)
 
 
 def _selection(squared_distances, selected, scores, **diagnostics):

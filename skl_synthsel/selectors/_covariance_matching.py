@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.covariance import EmpiricalCovariance
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.extmath import row_norms
 
 from .._solvers import (
     SolverFailedError,
@@ -348,7 +349,7 @@ class CovarianceMatchingSelector(BaseSelector):
                     centred, matched, weights, n_select, normaliser=normaliser
                 )
         if selected is None:
-            nearest_to_mean = int(np.argmin(np.einsum("ij,ij->i", centred, centred)))
+            nearest_to_mean = int(np.argmin(row_norms(centred, squared=True)))
             # The mixture's greedy starts from the real rows (mean 0 in these coordinates).
             real_rows = (
                 (np.zeros(real.shape[1]), real_centred.T @ real_centred, len(real))

@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.metrics import pairwise_distances_argmin_min
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.extmath import row_norms
 
 from ..base import BaseSelector, GroupSelection
 from ..utils._docstrings import fill_doc
@@ -31,8 +32,7 @@ def _nearest_distinct_rows(centers, rows):
     for center in np.argsort(distances, kind="stable"):
         row = nearest[center]
         if taken[row]:
-            offsets = rows - centers[center]
-            squared = np.einsum("ij,ij->i", offsets, offsets)
+            squared = row_norms(rows - centers[center], squared=True)
             squared[taken] = np.inf
             row = int(np.argmin(squared))
             n_reassigned += 1

@@ -52,7 +52,14 @@ def test_lower_bound_never_exceeds_the_optimum_at_any_feasible_point(seed, reach
     for weights in [*points, indicator]:
         certificate = certify(U, target, weights)
         assert certificate.objective == pytest.approx(covariance_gap(U, target, weights))
-        assert certificate.frank_wolfe_gap >= 0
+        # The Frank-Wolfe gap from its definition, by brute force over the k-row vertices'
+        # linear minimiser (a sort of the gradient), and the squared objective from scratch.
+        residual = (U * weights[:, None]).T @ U / k - target
+        gradient = 2.0 / k * np.einsum("ij,jk,ik->i", U, residual, U)
+        vertex = np.sort(gradient)[:k].sum()
+        assert certificate.frank_wolfe_gap == pytest.approx(
+            max(gradient @ weights - vertex, 0.0), rel=1e-9, abs=1e-12
+        )
         assert certificate.lower_bound <= optimum + 1e-9 * scale
         # The certificate bounds the true excess over the optimum.
         assert certificate.duality_gap >= certificate.objective - optimum - 1e-9 * scale

@@ -169,3 +169,16 @@ def test_reachable_targets_end_in_the_projection(family, seed):
     )
     problem.solve(solver="CLARABEL")
     assert np.abs(solution.weights - w.value).max() <= 1e-5
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_an_unreachable_target_gives_up_quickly(seed):
+    # Out of reach (cvxpy's optimum is far from 0): the projection reports no exact match
+    # within its step limit, and the general method certifies the optimum instead.
+    from skl_synthsel._solvers._reachable import _MAX_STEPS, project_reachable
+
+    U, target, k = make_problem("out_of_reach", seed)
+    reference = certify(U, target, solve_relaxed_cvxpy(U, target, k)[0]).objective
+    assert reference > 1e-3 * np.linalg.norm(target)
+    weights, n_steps = project_reachable(U, target, k)
+    assert weights is None and n_steps <= _MAX_STEPS

@@ -63,7 +63,12 @@ def test_fast_options_are_checked_and_a_poor_certificate_is_a_failure():
             target,
             500,
             solver="fast",
-            solver_options={"max_iter": 1, "working_set_limit": 10, "max_rounds": 0},
+            solver_options={
+                "max_iter": 1,
+                "working_set_limit": 10,
+                "max_rounds": 0,
+                "reachable": False,
+            },
         )
     with pytest.raises(SolverFailedError, match="CLARABEL"):
         solve_relaxed(U[:300], target, 30, solver="CLARABEL", solver_options={"max_iter": 1})

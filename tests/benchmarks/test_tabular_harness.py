@@ -1,6 +1,7 @@
 """The tabular benchmark's harness and command line, on tiny configurations."""
 
 import importlib.util
+import inspect
 import json
 from pathlib import Path
 
@@ -110,6 +111,14 @@ def test_parse_method_reads_names_and_parameters():
     names = harness.default_selectors()
     assert "covariance (relaxed)" in names and "covariance (greedy)" in names
     assert "random" not in names  # the random baseline at the same ratio
+    pool = (np.zeros((4, 2)), np.array([0, 0, 1, 1]))
+    for key, selector_class in harness.METHODS.items():
+        own = inspect.signature(selector_class).parameters["n_select"].default
+        if key in ("random", "covariance_matching"):
+            continue
+        assert names[key](pool).n_select == 2.0  # every selector at the ratio
+        if isinstance(own, str):  # and at its own amount, when it decides the amount
+            assert names[f"{key} (own amount)"](pool).n_select == own
     name, factory = harness.parse_method("kmeans:n_init=3,batch_threshold=500", ratio=4.0)
     selector = factory((np.zeros((4, 2)), np.array([0, 0, 1, 1])), random_state=7)
     assert name == "kmeans:n_init=3,batch_threshold=500"
@@ -225,5 +234,13 @@ def test_script_runs_and_redraws_from_its_results(tmp_path):
     (tmp_path / "paper_tabular.md").unlink()
     script.main(["--from-results", "--output-dir", str(tmp_path)])
     assert (tmp_path / "paper_tabular.md").read_text() == first
+    # A selector added later is measured on the same cells and paired with the old baselines.
+    script.main(["--add-methods", "kmeans", "--no-plots", "--output-dir", str(tmp_path)])
+    extended = pd.read_csv(tmp_path / "paper_tabular_results.csv")
+    pd.testing.assert_frame_equal(extended.iloc[: len(results)], results)
+    assert extended.iloc[len(results) :]["method"].tolist() == ["kmeans"]
+    assert json.loads((tmp_path / "paper_tabular_run.json").read_text())["added"] == ["kmeans"]
+    report = (tmp_path / "paper_tabular.md").read_text()
+    assert "| kmeans |" in report and "then `--add-methods kmeans`" in report
     _, config = script.parse_args(["--quick"])
     assert config.n_seeds == 1 and "covariance (relaxed)" in config.selectors

@@ -309,3 +309,24 @@ def test_label_drift_with_too_few_components_mislabels_a_class_and_costs_accurac
 def _purity(generator):
     """The smallest largest-label share over the components."""
     return float(generator.label_given_component_.max(axis=1).min())
+
+
+class _BootstrapRows:
+    """A minimal generator that is not a scikit-learn estimator: resampled training rows."""
+
+    def fit(self, X, y):
+        self.X_, self.y_ = np.asarray(X), np.asarray(y)
+        return self
+
+    def sample(self, n_samples):
+        rows = np.random.RandomState(0).randint(len(self.y_), size=n_samples)
+        return self.X_[rows], self.y_[rows]
+
+
+@pytest.mark.parametrize("wrapper", [LabelNoiseGenerator, TruncatedGenerator])
+def test_wrappers_accept_any_generator_with_fit_and_sample(wrapper):
+    X, y = _table()
+    generator = wrapper(_BootstrapRows(), random_state=0).fit(X, y)
+    X_new, y_new = generator.sample(500)
+    assert X_new.shape == (500, 3) and set(y_new.tolist()) <= {0, 1, 2}
+    assert isinstance(generator.generator_, _BootstrapRows)

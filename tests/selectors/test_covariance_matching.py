@@ -8,6 +8,7 @@ from sklearn.covariance import LedoitWolf
 
 from skl_synthsel import CovarianceMatchingSelector
 from skl_synthsel._solvers import covariance_gap
+from skl_synthsel.exceptions import SolverFallbackWarning
 
 
 @pytest.mark.parametrize("method", ["relaxed", "greedy"])
@@ -147,8 +148,10 @@ def test_solver_failure_falls_back_to_greedy_with_a_warning(classification_data)
         solver_options={"max_iter": 1},
         random_state=0,
     )
-    with pytest.warns(UserWarning, match="falling back to method='greedy'"):
+    with pytest.warns(SolverFallbackWarning, match="falling back to method='greedy'") as record:
         selector.fit(X, y)
+    # Reported at the caller's line (this file), not inside the library or cvxpy.
+    assert {warning.filename for warning in record} == {__file__}
     greedy = CovarianceMatchingSelector((X_pool, y_pool), method="greedy", random_state=0).fit(X, y)
     assert np.array_equal(selector.selected_indices_, greedy.selected_indices_)
 
@@ -324,3 +327,27 @@ def test_grid_search_over_none_ratios_and_the_whole_pool(classification_data):
         len(best.selected_indices_)
         == expected[search.best_params_["covariancematchingselector__n_select"]]
     )
+
+
+def test_fitted_swaps_and_rows_are_the_rounding_of_the_fitted_weights(classification_data):
+    from skl_synthsel._solvers import round_relaxed_weights
+
+    X, y, X_pool, y_pool = classification_data
+    selector = CovarianceMatchingSelector(
+        (X_pool, y_pool), n_select=2.0, method="relaxed", random_state=0
+    ).fit(X, y)
+    real = selector.feature_space_.transform(X, input_name="X")
+    pool = selector.feature_space_.transform(X_pool, input_name="X_pool")
+    start = 0
+    for position, label in enumerate(selector.classes_):
+        rows = np.flatnonzero(y_pool == label)
+        quota = selector.sampling_strategy_[label]
+        mean = real[y == label].mean(axis=0)
+        centred = pool[rows] - mean
+        target = selector.target_covariance_[position]
+        chosen, n_swaps = round_relaxed_weights(centred, target, selector.weights_[rows], quota)
+        assert selector.n_swaps_[position] == n_swaps
+        fitted = selector.selected_indices_[start : start + quota]
+        assert np.array_equal(fitted, rows[chosen])
+        start += quota
+    assert selector.n_swaps_.sum() > 0  # the repair did work here, so the count is tested

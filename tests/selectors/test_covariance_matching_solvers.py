@@ -114,7 +114,13 @@ def test_fast_solver_failure_falls_back_to_greedy_with_a_warning(classification_
         method="relaxed",
         solver="fast",
         random_state=0,
-        solver_options={"max_iter": 1, "working_set_limit": 10, "max_rounds": 0},
+        # The target is reachable: without the projection the crippled solver fails.
+        solver_options={
+            "max_iter": 1,
+            "working_set_limit": 10,
+            "max_rounds": 0,
+            "reachable": False,
+        },
     )
     with pytest.warns(UserWarning, match="fast solver stopped.*falling back to method='greedy'"):
         selector.fit(X, y)
