@@ -36,6 +36,7 @@ from threadpoolctl import threadpool_limits
 from skl_synthsel import CovarianceMatchingSelector
 from skl_synthsel.cli._select import METHODS as SELECTORS
 from skl_synthsel.datasets import make_covariance_shift_regression
+from skl_synthsel.exceptions import SelectorWarning
 from skl_synthsel.theory import mixed_least_squares_risk
 
 REPO = Path(__file__).resolve().parents[1]
@@ -191,7 +192,7 @@ def selection_table(p, n_target, n_synthetic, rows_per_source, sources, mean_nor
             )
             try:
                 with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
+                    warnings.simplefilter("ignore", SelectorWarning)
                     selector.fit(X_t, y_t)
             except ValueError as exc:  # e.g. a classification-only selector
                 results.setdefault(name, {"error": " ".join(str(exc).split())})
@@ -217,7 +218,7 @@ def selection_table(p, n_target, n_synthetic, rows_per_source, sources, mean_nor
             random_state=rep,
         )
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+            warnings.simplefilter("ignore", SelectorWarning)
             rows = joint.fit(X_t, y_t).selected_indices_
         record(
             WITH_TARGET,

@@ -43,10 +43,10 @@ class DiscriminatorSelector(BaseSelector):
     {n_select}
     classifier : classifier or None, default=None
         A probabilistic classifier (with ``predict_proba``), cloned for every fold. ``None``
-        means :class:`~sklearn.linear_model.LogisticRegression`, which finds rows off the real
-        rows' mean and linear structure; a flexible model (gradient boosting, k-nearest
-        neighbours) finds subtler artefacts but needs more real rows. A ``random_state``
-        parameter left at None is set from ``random_state``.
+        means :class:`~sklearn.linear_model.LogisticRegression` (``max_iter=1000``), which
+        finds rows off the real rows' mean and linear structure; a flexible model (gradient
+        boosting, k-nearest neighbours) finds subtler artefacts but needs more real rows. A
+        ``random_state`` parameter left at None is set from ``random_state``.
     n_splits : int, default=5
         Number of cross-fitting folds of each class's pool rows; at least 2.
     {selector_tail}
@@ -129,7 +129,9 @@ class DiscriminatorSelector(BaseSelector):
                 scores=np.array([np.nan]),
                 state={"folds": (np.array([-1]), [])},
             )
-        template = LogisticRegression() if self.classifier is None else clone(self.classifier)
+        # max_iter: pool rows far outside the real range slow lbfgs down (no convergence noise).
+        default = LogisticRegression(max_iter=1000)
+        template = default if self.classifier is None else clone(self.classifier)
         seed = random_state.randint(np.iinfo(np.int32).max)
         if template.get_params().get("random_state", "absent") is None:
             template.set_params(random_state=seed)

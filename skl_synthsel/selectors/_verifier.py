@@ -44,7 +44,8 @@ class VerifierSelector(BaseSelector):
     {n_select}
     verifier : classifier or None, default=None
         A probabilistic classifier (with ``predict_proba``), cloned and fit on the real rows in
-        the feature space. ``None`` means :class:`~sklearn.linear_model.LogisticRegression`.
+        the feature space. ``None`` means :class:`~sklearn.linear_model.LogisticRegression`
+        (``max_iter=1000``).
         Give a randomised verifier its own ``random_state`` for a reproducible selection.
     threshold : float in [0, 1] or None, default=None
         If set, keep only rows whose label has a predicted probability of at least
@@ -143,7 +144,8 @@ class VerifierSelector(BaseSelector):
                 "label a verifier confirms, and y is continuous (task='regression'). Pass class "
                 "labels, or use another selector (e.g. DiscriminatorSelector) for regression."
             )
-        template = LogisticRegression() if self.verifier is None else clone(self.verifier)
+        default = LogisticRegression(max_iter=1000)
+        template = default if self.verifier is None else clone(self.verifier)
         verifier = template.fit(real, y_real)
         shared = {"verifier": verifier}
         if self.calibration is not None:
