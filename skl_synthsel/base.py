@@ -29,8 +29,6 @@ from .utils._repr import summarize_pool
 from .utils._task import check_labels, is_generator, resolve_task
 from .utils._warnings import warn
 
-_FLOAT_DTYPES = [np.float64, np.float32]
-
 
 @dataclass(frozen=True)
 class Group:
@@ -251,8 +249,10 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
             setattr(self, name, value)
 
     def _fit_selection(self, X, X_checked, y_labels, X_pool, pool_checked, y_pool, real_info):
-        """Feature space, shared fit and per-group selection; returns their fitted attributes."""
-        attributes = {}
+        """Feature space, shared fit and per-group selection; returns their fitted attributes.
+
+        Composite selectors (:class:`~skl_synthsel.SequentialSelector`) replace this step.
+        """
         if self.feature_map is not None:
             # A feature map may select columns by name: give it the user's containers.
             X_checked, pool_checked = X, _like_real_container(X, X_pool)
@@ -270,7 +270,7 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
         random_state = check_random_state(self.random_state)
         groups = self._groups(y_labels, y_pool, real_info)
         shared = self._fit_shared(real, y_labels, pool, y_pool, random_state) if groups else {}
-        attributes.update({name + "_": value for name, value in shared.items()})
+        attributes = {name + "_": value for name, value in shared.items()}
         attributes.update(
             self._run_groups(groups, real, pool, y_pool, real_info, shared, random_state)
         )
