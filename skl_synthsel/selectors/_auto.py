@@ -1,5 +1,7 @@
 """The recommended selection: which rows and how many, from the data alone."""
 
+from sklearn.utils._param_validation import HasMethods
+
 from ..utils._docstrings import fill_doc
 from ._covariance_matching import CovarianceMatchingSelector
 from ._learning_dynamics import LearningDynamicsSelector
@@ -41,6 +43,9 @@ class AutoSelector(SequentialSelector):
     {pool}
     n_select : int, float, dict, "all" or "auto", default="auto"
         The amount after curation; ``"auto"`` as above.
+    estimator : classifier or None, default=None
+        The curation's boosted model (see :class:`LearningDynamicsSelector`); None means
+        :class:`~sklearn.ensemble.GradientBoostingClassifier` with 100 stages.
     {selector_tail}
 
     Attributes
@@ -71,9 +76,12 @@ class AutoSelector(SequentialSelector):
     """
 
     _parameter_constraints = {
-        key: value
-        for key, value in SequentialSelector._parameter_constraints.items()
-        if key != "steps"
+        **{
+            key: value
+            for key, value in SequentialSelector._parameter_constraints.items()
+            if key != "steps"
+        },
+        "estimator": [HasMethods(["fit", "predict_proba"]), None],
     }
 
     def __init__(
@@ -81,6 +89,7 @@ class AutoSelector(SequentialSelector):
         pool,
         *,
         n_select="auto",
+        estimator=None,
         n_components=None,
         feature_map=None,
         pool_size=10.0,
@@ -92,6 +101,7 @@ class AutoSelector(SequentialSelector):
         self._set_init_params(
             pool=pool,
             n_select=n_select,
+            estimator=estimator,
             n_components=n_components,
             feature_map=feature_map,
             pool_size=pool_size,
@@ -109,5 +119,8 @@ class AutoSelector(SequentialSelector):
         }
         steps = [CovarianceMatchingSelector(None, method="entropy", **shared)]
         if real_info["task_"] == "classification":
-            steps.insert(0, LearningDynamicsSelector(None, n_select="all", drop="excess", **shared))
+            curation = LearningDynamicsSelector(
+                None, estimator=self.estimator, n_select="all", drop="excess", **shared
+            )
+            steps.insert(0, curation)
         return self._run_steps(steps, X, y_labels, X_pool, y_pool, real_info)

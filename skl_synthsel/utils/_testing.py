@@ -11,9 +11,23 @@ def make_generator_pool(random_state=0):
 
 
 def make_selector(selector_class, pool, **params):
-    """An instance of any selector for the shared tests (a sequence gets two simple steps)."""
-    from ..selectors import CovarianceMatchingSelector, RandomSelector, SequentialSelector
+    """An instance of any selector for the shared tests.
 
+    A sequence gets two simple steps; the curation gets a 10-stage boosted model, so that the
+    shared checks (hundreds of fits) stay quick: the stages' dynamics are tested on their own.
+    """
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    from ..selectors import (
+        AutoSelector,
+        CovarianceMatchingSelector,
+        LearningDynamicsSelector,
+        RandomSelector,
+        SequentialSelector,
+    )
+
+    if selector_class in (AutoSelector, LearningDynamicsSelector):
+        params.setdefault("estimator", GradientBoostingClassifier(n_estimators=10))
     if selector_class is SequentialSelector:
         steps = [RandomSelector(None, n_select="all"), CovarianceMatchingSelector(None)]
         return selector_class(pool, steps, **params)
