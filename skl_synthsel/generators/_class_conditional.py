@@ -142,6 +142,7 @@ class ClassConditionalSampler(BaseEstimator):
         try:
             return estimator.fit(rows)
         except (ValueError, np.linalg.LinAlgError) as exc:
+            label = label.item() if isinstance(label, np.generic) else label
             where = "the joint (X, y) rows" if label is None else f"the rows of class {label!r}"
             raise GeneratorFitError(
                 f"{type(estimator).__name__} could not be fit on {where} ({len(rows)} rows): "

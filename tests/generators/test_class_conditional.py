@@ -81,3 +81,36 @@ def test_generator_returning_a_wrong_type_is_a_type_error(classification_data):
 
     with pytest.raises(TypeError, match=r"must return a tuple \(X, y\)"):
         CovarianceMatchingSelector(Broken()).fit(X, y)
+
+
+def test_float32_input_is_fit_exactly_as_its_float64_values():
+    # Whatever the BLAS kernel does with float32, the generator never sees it: it is fit on the
+    # float64 values, so float32 input draws the float64 rows, cast back to float32.
+    from sklearn.datasets import make_classification
+    from sklearn.mixture import GaussianMixture
+
+    from skl_synthsel import ClassConditionalSampler
+
+    X, y = make_classification(n_samples=600, n_classes=3, n_informative=4, random_state=0)
+    X32 = np.column_stack([X, X[:, 0], np.full(len(X), 3.0)]).astype(np.float32)
+    sampler = ClassConditionalSampler(GaussianMixture(), random_state=0)
+    rows32, labels32 = sampler.fit(X32, y).sample(500)
+    rows64, labels64 = sampler.fit(X32.astype(np.float64), y).sample(500)
+    assert rows32.dtype == np.float32 and rows64.dtype == np.float64
+    assert np.array_equal(rows32, rows64.astype(np.float32))
+    assert np.array_equal(labels32, labels64)
+
+
+def test_a_generator_that_cannot_be_fit_names_the_class_cause_and_fix():
+    from sklearn.mixture import GaussianMixture
+
+    from skl_synthsel import ClassConditionalSampler
+    from skl_synthsel.exceptions import GeneratorFitError
+
+    X = np.zeros((20, 3))  # every column constant: no covariance to fit, even regularised
+    y = np.repeat([0, 1], 10)
+    sampler = ClassConditionalSampler(GaussianMixture(reg_covar=0.0), random_state=0)
+    with pytest.raises(
+        GeneratorFitError, match=r"class 0.*collinear or constant columns.*reg_covar"
+    ):
+        sampler.fit(X, y)
