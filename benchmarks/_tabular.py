@@ -38,9 +38,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.extmath import row_norms
 
 from skl_synthsel import RandomSelector
+from skl_synthsel._solvers._max_entropy import target_noise_radius
 from skl_synthsel.cli._demo import split_real_generator_test
 from skl_synthsel.cli._select import METHODS
 from skl_synthsel.datasets import (
@@ -327,11 +327,10 @@ def estimated_target_noise(X, y):
     for label in np.unique(y):
         Z = _standardised(X[y == label], X[y == label])
         Z = Z - Z.mean(axis=0)
-        n = len(Z)
-        C = Z.T @ Z / n
-        # sum_i ||z_i z_i^T - C||_F^2 = sum_i ||z_i||^4 - n ||C||_F^2, since sum_i z_i z_i^T = nC.
-        squared = np.sum(row_norms(Z, squared=True) ** 2) - n * np.sum(C**2)
-        values.append(np.sqrt(max(squared, 0.0)) / n / np.linalg.norm(C))
+        C = Z.T @ Z / len(Z)
+        # The library's own estimate, without the class mean's share (the covariance alone).
+        radius = target_noise_radius(Z, C, include_mean=False)
+        values.append(radius / np.linalg.norm(C))
     return float(np.mean(values))
 
 

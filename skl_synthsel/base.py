@@ -328,9 +328,8 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
             order="C",
             y_numeric=task == "regression",
         )
-        info = {"task_": task, "_one_vs_all_": one_vs_all, "n_features_in_": self.n_features_in_}
-        if hasattr(self, "feature_names_in_"):
-            info["feature_names_in_"] = self.feature_names_in_
+        # validate_data has set n_features_in_ and feature_names_in_ on the selector.
+        info = {"task_": task, "_one_vs_all_": one_vs_all}
         if task == "regression":
             return X, np.asarray(y, dtype=float), info
         classes, counts = np.unique(y, return_counts=True)
@@ -382,13 +381,13 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
             order="C",
             input_name="X_pool",
         )
-        n_features = real_info["n_features_in_"]
+        n_features = self.n_features_in_
         if X_values.shape[1] != n_features:
             raise ValueError(
                 f"The pool has {X_values.shape[1]} columns but X has {n_features}; "
                 "give the pool the same columns as X."
             )
-        names = real_info.get("feature_names_in_")
+        names = getattr(self, "feature_names_in_", None)
         if names is not None and hasattr(X_pool, "columns"):
             pool_names = np.asarray(X_pool.columns, dtype=object)
             if not np.array_equal(pool_names, names):
@@ -496,11 +495,9 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
             np.concatenate(selected).astype(np.intp) if selected else np.empty(0, dtype=np.intp)
         )
         if not regression:
-            # The rows actually added per class, as imbalanced-learn's samplers report them.
-            chosen = y_pool[attributes["selected_indices_"]]
-            attributes["sampling_strategy_"] = {
-                label: int(np.sum(chosen == label)) for label in labels
-            }
+            attributes["sampling_strategy_"] = rows_per_class(
+                y_pool, attributes["selected_indices_"], labels
+            )
         for name, fill in (("weights", 0.0), ("scores", np.nan)):
             if any(getattr(result, name) is not None for _, result in results):
                 values = np.full(len(pool), fill)
@@ -620,3 +617,9 @@ def _like_real_container(X, X_pool):
 
         return pd.DataFrame(np.asarray(X_pool), columns=X.columns)
     return X_pool
+
+
+def rows_per_class(y_pool, rows, labels):
+    """The rows actually added per class, as imbalanced-learn's samplers report them."""
+    chosen = y_pool[rows]
+    return {label: int(np.sum(chosen == label)) for label in labels}

@@ -5,7 +5,7 @@ from sklearn.base import clone
 from sklearn.utils import check_random_state
 from sklearn.utils._indexing import _safe_indexing
 
-from ..base import BaseSelector
+from ..base import BaseSelector, rows_per_class
 from ..utils._docstrings import fill_doc
 
 
@@ -131,8 +131,6 @@ class SequentialSelector(BaseSelector):
             "feature_space_": fitted[-1].feature_space_,
         }
         if real_info["task_"] == "classification":
-            chosen = y_pool[rows]
-            attributes["sampling_strategy_"] = {
-                label: int(np.sum(chosen == label)) for label in real_info["classes_"].tolist()
-            }
+            classes = real_info["classes_"].tolist()
+            attributes["sampling_strategy_"] = rows_per_class(y_pool, rows, classes)
         return attributes
