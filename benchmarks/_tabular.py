@@ -4,7 +4,7 @@
 (``tests/benchmarks/test_tabular_harness.py``) import it by path. The protocol, per real table
 and seed (research notes, sections 5 and 6):
 
-- :func:`skl_synthsel.cli._demo.split_real_generator_test` splits the table into a real test
+- :func:`skl_synthsel.datasets.real_generator_test_split` splits the table into a real test
   split (30 %), a small real training split (``n_real_per_class`` rows per class) and the rest,
   a disjoint split that trains the generators;
 - each pool kind (:data:`POOL_KINDS`) is fit on that split and draws ``pool_factor`` rows per
@@ -41,7 +41,6 @@ from sklearn.preprocessing import StandardScaler
 
 from skl_synthsel import RandomSelector
 from skl_synthsel._solvers._max_entropy import target_noise_radius
-from skl_synthsel.cli._demo import split_real_generator_test
 from skl_synthsel.cli._select import METHODS
 from skl_synthsel.datasets import (
     GaussianCopulaGenerator,
@@ -50,6 +49,7 @@ from skl_synthsel.datasets import (
     LabelNoiseGenerator,
     SMOTEGenerator,
     TruncatedGenerator,
+    real_generator_test_split,
 )
 from skl_synthsel.exceptions import SelectorWarning
 
@@ -278,8 +278,8 @@ def split_table(name, seed):
     """
     table = TABLES[name]
     X, y = table.loader(return_X_y=True)
-    X_real, y_real, X_gen, y_gen, X_test, y_test = split_real_generator_test(
-        np.asarray(X, dtype=float), y, table.n_real_per_class, seed
+    X_real, y_real, X_gen, y_gen, X_test, y_test = real_generator_test_split(
+        np.asarray(X, dtype=float), y, n_real_per_class=table.n_real_per_class, random_state=seed
     )
     if table.n_pca:
         pca = PCA(table.n_pca, random_state=seed).fit(X_gen)

@@ -7,6 +7,13 @@ Run: ``python benchmarks/bench_solvers.py`` (about 10 to 20 minutes on 2 cores) 
 and an all-selectors table at N = 100,000 rows in 10 classes, each time also in BLAS passes
 (time divided by the time of one ``Xp.T @ Xp`` over the whole pool), and writes both tables to
 ``docs/_static/benchmarks/bench_solvers.md``.
+``python benchmarks/bench_solvers.py --selectors`` runs only the all-selectors table (sizes
+``--selector-rows``, default 100,000; ``--only`` restricts the selectors) and the paper's greedy
+at ``--greedy N k`` (default 100,000 and 10,000), and rewrites the selectors section of that
+file. With ``--baseline PATH`` (a source tree of another version, e.g. from
+``git archive HEAD skl_synthsel | tar -x -C PATH``) every row also runs with ``PATH`` first on
+``PYTHONPATH``, right after the current code's run, so that the two are measured side by side;
+the table then has both and their ratio.
 
 Every problem: a pool of N rows from N(0.1, KMS(0.5)) in d dimensions, k = N / 10 rows to
 select, and a target covariance. ``paper``: KMS(0.9), the paper's geometry, out of reach of any
@@ -148,6 +155,28 @@ def worker_greedy(n_rows, d, seed, target_kind):
     }
 
 
+def worker_greedy_table(n_rows, d, k):
+    """One run of the paper's greedy on the ``paper`` problem; seconds and BLAS passes."""
+    import numpy as np
+
+    from skl_synthsel._solvers import greedy_covariance_matching
+
+    pool, target = make_problem(n_rows, d, 0, "paper")
+    unit = _blas_pass_seconds(pool)
+    start_index = int(np.argmin(np.einsum("ij,ij->i", pool, pool)))
+    started = time.perf_counter()
+    selected = greedy_covariance_matching(pool, target, k, start_index=start_index)
+    seconds = time.perf_counter() - started
+    return {
+        "seconds": seconds,
+        "passes": seconds / unit,
+        "unit_ms": unit * 1e3,
+        "selected": int(len(selected)),
+        "checksum": int(np.sum(selected[: min(k, 1000)])),
+        "warnings": [],
+    }
+
+
 def worker_gflops():
     import numpy as np
 
@@ -165,18 +194,26 @@ _WORKERS = {
     "fast": worker_fast,
     "greedy": worker_greedy,
     "gflops": worker_gflops,
+    "greedy_table": worker_greedy_table,
 }
 
 
 # -- the parent: run workers under a time limit, gather, print --------------------------------
-def run_worker(name, args, threads, limit):
-    """Run a worker in a subprocess; returns its JSON, or a dict with a ``status``."""
+def run_worker(name, args, threads, limit, pythonpath=None):
+    """Run a worker in a subprocess; returns its JSON, or a dict with a ``status``.
+
+    ``pythonpath``: a source tree put first on ``PYTHONPATH`` (another version of the package).
+    """
     environment = dict(
         os.environ,
         OPENBLAS_NUM_THREADS=str(threads),
         OMP_NUM_THREADS=str(threads),
         MKL_NUM_THREADS=str(threads),
     )
+    if pythonpath:
+        environment["PYTHONPATH"] = os.pathsep.join(
+            [pythonpath, *filter(None, [os.environ.get("PYTHONPATH")])]
+        )
     command = [sys.executable, __file__, "--worker", name, *map(str, args)]
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=environment
@@ -424,6 +461,117 @@ def main_sweep(args):
         handle.write("\n".join(lines))
 
 
+_COMPARE_HEADER = (
+    "| selector | N | time (s) | BLAS passes | baseline time (s) | baseline BLAS passes "
+    "| speed-up (time / passes) | rows selected | warnings |\n"
+    "|---|---:|---:|---:|---:|---:|---:|---:|---|"
+)
+
+
+def _compare_line(name, n_rows, result, baseline):
+    def cells(entry):
+        if entry is None:
+            return "not run | n/a"
+        if "seconds" not in entry:
+            return f"{entry.get('status', 'failed')} | n/a"
+        return f"{entry['seconds']:.2f} | {entry['passes']:.0f}"
+
+    if result is not None and baseline is not None and "seconds" in baseline:
+        if "seconds" in result:
+            ratio = (
+                f"{baseline['seconds'] / result['seconds']:.1f}x / "
+                f"{baseline['passes'] / result['passes']:.1f}x"
+            )
+        else:
+            ratio = "n/a"
+    elif result is not None and "seconds" in result and baseline is not None:
+        killed = baseline.get("killed_after")
+        ratio = f">{killed / result['seconds']:.1f}x" if killed else "n/a"
+    else:
+        ratio = "n/a"
+    selected = result.get("selected", "n/a") if result else "n/a"
+    warnings_cell = ", ".join(result.get("warnings", [])) if result else ""
+    return (
+        f"| {name} | {n_rows} | {cells(result)} | {cells(baseline)} | {ratio} | {selected} "
+        f"| {warnings_cell} |"
+    )
+
+
+def run_selector_comparison(args):
+    """The selectors (and the greedy) at each size, each with the baseline right after it."""
+    names = args.only or _selector_names()
+    lines = []
+    for n_rows in args.selector_rows:
+        for name in names:
+            result = run_worker(
+                "selector", [name, n_rows, 10, 20], args.threads, args.selector_limit
+            )
+            baseline = None
+            if args.baseline:
+                baseline = run_worker(
+                    "selector",
+                    [name, n_rows, 10, 20],
+                    args.threads,
+                    args.selector_limit,
+                    pythonpath=args.baseline,
+                )
+            lines.append(_compare_line(name, n_rows, result, baseline))
+            print(lines[-1], flush=True)
+    if args.greedy:
+        n_rows, k = args.greedy
+        label = f"greedy (k = {k})"
+        result = run_worker("greedy_table", [n_rows, 20, k], args.threads, args.selector_limit)
+        baseline = None
+        if args.baseline:
+            baseline = run_worker(
+                "greedy_table",
+                [n_rows, 20, k],
+                args.threads,
+                args.selector_limit,
+                pythonpath=args.baseline,
+            )
+            same = "checksum" in result and result.get("checksum") == baseline.get("checksum")
+            result["warnings"] = ["same first 1000 rows" if same else "selections differ"]
+        lines.append(_compare_line(label, n_rows, result, baseline))
+        print(lines[-1], flush=True)
+    return lines
+
+
+def main_selectors(args):
+    import platform
+
+    print(_COMPARE_HEADER, flush=True)
+    lines = run_selector_comparison(args)
+    sizes = ", ".join(f"{n:,}" for n in args.selector_rows)
+    baseline_note = (
+        f" Baseline: the source tree ``{os.path.basename(os.path.normpath(args.baseline))}`` "
+        "(an earlier version), each run right after the current code's."
+        if args.baseline
+        else ""
+    )
+    section = [
+        f"## All selectors at N = {sizes} (10 classes, d = 20, n_select = 5.0)",
+        "",
+        f"Written by ``benchmarks/bench_solvers.py --selectors`` on {platform.machine()} "
+        f"({os.cpu_count()} cores, shared), {args.threads} BLAS thread(s), limit "
+        f"{args.selector_limit:.0f} s per run; 200 real rows per class. A BLAS pass is one "
+        "``Xp.T @ Xp`` over the run's pool, timed in the same process just before the fit; "
+        "under contention the passes are steadier than the seconds." + baseline_note,
+        "The greedy row: the paper's forward greedy on the ``paper`` problem (one class, "
+        "KMS(0.5) pool, KMS(0.9) target).",
+        "",
+        _COMPARE_HEADER,
+        *lines,
+        "",
+    ]
+    path = os.path.join(_TABLE_PATH, "bench_solvers.md")
+    previous = open(path).read() if os.path.exists(path) else "# bench_solvers.py\n"
+    marker = previous.find("## All selectors")
+    head = previous if marker < 0 or args.append else previous[:marker]
+    with open(path, "w") as handle:
+        handle.write(head.rstrip("\n") + "\n\n" + "\n".join(section))
+
+
 def _fmt(value, spec):
     return "n/a" if value is None else format(value, spec)
 
@@ -446,18 +594,44 @@ def main(argv=None):
     parser.add_argument(
         "--selector-limit", type=float, default=60.0, help="time limit of one selector fit (s)"
     )
+    parser.add_argument(
+        "--selectors", action="store_true", help="only the all-selectors table (and the greedy)"
+    )
+    parser.add_argument(
+        "--selector-rows", type=int, nargs="+", default=[100000], help="pool sizes N"
+    )
+    parser.add_argument("--only", nargs="+", help="selector names (as in the table)")
+    parser.add_argument(
+        "--greedy",
+        type=int,
+        nargs=2,
+        default=[100000, 10000],
+        metavar=("N", "K"),
+        help="the greedy row's pool size and k (0 0: none)",
+    )
+    parser.add_argument("--baseline", help="a source tree of another version, run side by side")
+    parser.add_argument(
+        "--append", action="store_true", help="append to the selectors section, not replace it"
+    )
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         name, *rest = args.worker
         if name == "selector":
             values = [rest[0], int(rest[1]), int(rest[2]), int(rest[3])]
+        elif name == "greedy_table":
+            values = [int(value) for value in rest]
         else:
             values = [int(rest[0]), int(rest[1]), int(rest[2]), rest[3]] if rest else []
         print(json.dumps(_WORKERS[name](*values)))
         return
     if args.sweep:
         main_sweep(args)
+        return
+    if args.selectors:
+        if args.greedy == [0, 0]:
+            args.greedy = None
+        main_selectors(args)
         return
 
     sizes = [int(n) for n in (args.sizes or ([2000, 10000] if args.quick else [1e4, 1e5, 1e6]))]

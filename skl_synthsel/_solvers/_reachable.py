@@ -29,6 +29,7 @@ import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 from scipy.linalg.blas import dsyrk
 
+from ..utils._dask import gather_limit, is_dask_rows
 from ._capped_simplex import project_capped_simplex
 from ._chunked import _chunks, quadratic_forms, weighted_scatter
 from ._objective import _upper_triangle, svec, svec_columns
@@ -60,12 +61,63 @@ def _lifted_gram(U, rows, normaliser, chunk_rows):
     whole lifted matrix)."""
     d = U.shape[1]
     p = d * (d + 1) // 2
+    if is_dask_rows(U):
+        return _dask_lifted_gram(U, rows, normaliser, chunk_rows)
     gram = np.zeros((p + 1, p + 1))
     for start, stop in _chunks(rows.size, chunk_rows):
         lifted = np.vstack([svec_columns(U[rows[start:stop]]) / normaliser, np.ones(stop - start)])
         # Upper triangle of lifted @ lifted.T: half the flops of the general product.
         gram += dsyrk(1.0, lifted)
     return np.triu(gram) + np.triu(gram, 1).T
+
+
+def _block_lifted_gram(block, selected, normaliser, chunk_rows):
+    return _lifted_gram(block, np.flatnonzero(selected), normaliser, chunk_rows)
+
+
+def _dask_lifted_gram(U, rows, normaliser, chunk_rows):
+    """:func:`_lifted_gram` on Dask blocks: few rows are gathered, else one pass, summed in
+    block order."""
+    if rows.size <= gather_limit(U) // 4:
+        return _lifted_gram(U[rows], np.arange(rows.size), normaliser, chunk_rows)
+    selected = np.zeros(len(U), dtype=bool)
+    selected[rows] = True
+    blocks = np.unique(U.block_of_rows(rows))
+    parts = U.blockwise(
+        _block_lifted_gram, selected, blocks=blocks, normaliser=normaliser, chunk_rows=chunk_rows
+    )
+    gram = parts[0].copy()
+    for part in parts[1:]:
+        gram += part
+    return gram
+
+
+def _block_trial(block, base, lam_matrix, tau, normaliser, chunk_rows):
+    """One block's weights at a dual point and their scatter (run on a worker)."""
+    forms = quadratic_forms(block, lam_matrix, chunk_rows=chunk_rows) / normaliser
+    weights = np.clip(base + forms + tau, 0.0, 1.0)
+    return weights, weighted_scatter(block, weights, chunk_rows=chunk_rows)
+
+
+def _trial(U, base, dual, target_vector, d, normaliser, k, chunk_rows):
+    """The weights at a dual point and their residuals: one pass over Dask rows, two else."""
+    if not is_dask_rows(U):
+        weights = _weights(U, base, dual, d, normaliser, chunk_rows)
+        return (weights, *_residual(U, target_vector, weights, normaliser, k, chunk_rows))
+    parts = U.blockwise(
+        _block_trial,
+        base,
+        lam_matrix=_smat(dual[:-1], d),
+        tau=dual[-1],
+        normaliser=normaliser,
+        chunk_rows=chunk_rows,
+    )
+    weights = np.concatenate([part[0] for part in parts])
+    scatter = np.zeros((d, d))
+    for _, part in parts:  # in block order
+        scatter += part
+    moment = svec((scatter + scatter.T) / 2) / normaliser
+    return weights, moment - target_vector, float(weights.sum()) - k
 
 
 def _weights(U, base, dual, d, normaliser, chunk_rows):
@@ -154,9 +206,8 @@ def project_reachable(U, target, k, *, normaliser=None, tol=1e-13, chunk_rows=No
         step = 1.0
         for _ in range(30):
             trial_dual = dual + step * direction
-            trial = _weights(U, base, trial_dual, d, normaliser, chunk_rows)
-            trial_residual, trial_excess = _residual(
-                U, target_vector, trial, normaliser, k, chunk_rows
+            trial, trial_residual, trial_excess = _trial(
+                U, base, trial_dual, target_vector, d, normaliser, k, chunk_rows
             )
             trial_value = _dual_value(trial, base, trial_dual, trial_residual, trial_excess)
             # Armijo on the concave dual, with room for rounding once the increase is tiny.

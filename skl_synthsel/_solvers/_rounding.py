@@ -16,7 +16,7 @@ local search stalls (or after a number of swaps): a swap costs ``O(candidates * 
 import numpy as np
 
 from ._certificate import residual_matrix
-from ._chunked import quadratic_forms
+from ._chunked import quadratic_forms, squared_row_norms
 
 # Candidate rows kept between refreshes, on both sides together.
 _CANDIDATE_ROWS = 16384
@@ -110,7 +110,7 @@ def round_relaxed_weights(
     position[selected] = np.arange(k)
     indicator = in_subset.astype(float)
     residual = residual_matrix(U, target, indicator, normaliser, chunk_rows=chunk_rows)
-    fourth = np.einsum("ij,ij->i", U, U) ** 2  # ||u_i||^4 = ||svec(u_i u_i')||^2
+    fourth = squared_row_norms(U) ** 2  # ||u_i||^4 = ||svec(u_i u_i')||^2
     search = _SwapSearch(
         U, fourth, normaliser, n_candidates, threshold=-1e-13 * (float(np.sum(target**2)) + 1.0)
     )

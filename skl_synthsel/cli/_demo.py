@@ -15,11 +15,10 @@ from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer, load_digits, load_wine
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from ..datasets import make_flawed_pool
+from ..datasets import make_flawed_pool, real_generator_test_split
 from ..exceptions import SolverFallbackWarning
 from ._select import METHODS
 
@@ -40,34 +39,6 @@ def _selector_variants():
             yield "learning_dynamics (n_select='all')", dict(n_select="all"), selector
         else:
             yield name, {}, selector
-
-
-def split_real_generator_test(X, y, n_real_per_class, seed):
-    """A small real table, a disjoint generator-training split and a real test split.
-
-    Shared by the demo and ``benchmarks/paper_tabular.py``: 30% of the rows are the test split
-    (stratified), ``n_real_per_class`` of the rest per class the real training table, and the
-    remaining rows train the generators.
-    """
-    rest, X_test, y_rest, y_test = train_test_split(
-        X, y, test_size=0.3, stratify=y, random_state=seed
-    )
-    rng = np.random.default_rng(seed)
-    real_rows = np.concatenate(
-        [
-            rng.choice(np.flatnonzero(y_rest == label), n_real_per_class, replace=False)
-            for label in np.unique(y)
-        ]
-    )
-    generator_rows = np.setdiff1d(np.arange(len(y_rest)), real_rows)
-    return (
-        rest[real_rows],
-        y_rest[real_rows],
-        rest[generator_rows],
-        y_rest[generator_rows],
-        X_test,
-        y_test,
-    )
 
 
 def run_demo(
@@ -114,8 +85,8 @@ def run_demo(
         entry["seconds"].append(seconds)
 
     for seed in range(n_seeds):
-        X_real, y_real, X_gen, y_gen, X_test, y_test = split_real_generator_test(
-            X, y, n_real_per_class, seed
+        X_real, y_real, X_gen, y_gen, X_test, y_test = real_generator_test_split(
+            X, y, n_real_per_class=n_real_per_class, random_state=seed
         )
         X_pool, y_pool = make_flawed_pool(
             X_gen,

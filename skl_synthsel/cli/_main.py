@@ -48,6 +48,7 @@ def _select(args):
         categorical=args.categorical or (),
         source_column=args.source_column,
         progress=progress,
+        verbose=0 if args.quiet else 1,
     )
     write_table(table, args.output)
     if args.output != "-":

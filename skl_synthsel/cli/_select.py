@@ -262,6 +262,7 @@ def select_csv(
     categorical=(),
     source_column=None,
     progress=None,
+    verbose=0,
 ):
     """Read the real and pool CSV files, select pool rows, return the output table.
 
@@ -290,6 +291,9 @@ def select_csv(
         If set, add a column of that name holding ``"real"`` or ``"synthetic"``.
     progress : callable or None, default=None
         Called with a short message at each stage.
+    verbose : int, default=0
+        The selector's ``verbose``: 1 shows a progress bar over the pool's rows (with tqdm
+        installed, else a line per class) on standard error.
 
     Returns
     -------
@@ -330,6 +334,7 @@ def select_csv(
         random_state=random_state,
         include_real=include_real,
         n_components=n_components,
+        verbose=verbose,
     )
     if categorical:
         say(f"one-hot encoding the categorical columns {categorical}")

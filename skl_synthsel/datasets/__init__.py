@@ -11,6 +11,7 @@ from ._pool_generators import (
     SMOTEGenerator,
     TruncatedGenerator,
 )
+from ._splits import real_generator_test_split
 
 __all__ = [
     "GaussianCopulaGenerator",
@@ -22,4 +23,5 @@ __all__ = [
     "make_covariance_shift_regression",
     "make_flawed_pool",
     "make_label_noise_pool",
+    "real_generator_test_split",
 ]

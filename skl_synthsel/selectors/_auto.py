@@ -1,8 +1,11 @@
 """The recommended selection: which rows and how many, from the data alone."""
 
+from typing import Any, Literal
+
 from sklearn.utils._param_validation import HasMethods
 
 from ..utils._docstrings import fill_doc
+from ..utils._typing import NSelect, PoolLike, RandomStateLike
 from ._covariance_matching import CovarianceMatchingSelector
 from ._learning_dynamics import LearningDynamicsSelector
 from ._sequential import SequentialSelector
@@ -86,18 +89,19 @@ class AutoSelector(SequentialSelector):
 
     def __init__(
         self,
-        pool,
+        pool: PoolLike,
         *,
-        n_select="auto",
-        estimator=None,
-        n_components=None,
-        feature_map=None,
-        pool_size=10.0,
-        include_real=True,
-        task="auto",
-        match_target=False,
-        random_state=None,
-    ):
+        n_select: NSelect = "auto",
+        estimator: Any | None = None,
+        n_components: int | float | None = None,
+        feature_map: Any | None = None,
+        pool_size: int | float = 10.0,
+        include_real: bool = True,
+        task: Literal["auto", "classification", "regression"] = "auto",
+        match_target: bool = False,
+        random_state: RandomStateLike = None,
+        verbose: int = 0,
+    ) -> None:
         self._set_init_params(
             pool=pool,
             n_select=n_select,
@@ -109,6 +113,7 @@ class AutoSelector(SequentialSelector):
             task=task,
             match_target=match_target,
             random_state=random_state,
+            verbose=verbose,
         )
 
     def _fit_selection(self, X, X_checked, y_labels, X_pool, pool_checked, y_pool, real_info):

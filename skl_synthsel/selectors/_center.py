@@ -1,17 +1,26 @@
 """Center matching and center sampling: choose pool rows by their distance to the real centroid."""
 
 from numbers import Real
+from typing import Any, Literal
 
 import numpy as np
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.extmath import row_norms
 
+from .._solvers._chunked import squared_row_norms
 from ..base import BaseSelector, GroupSelection
+from ..utils._dask import is_dask_rows, pool_pass_summary
 from ..utils._docstrings import fill_doc
+from ..utils._typing import NSelect, PoolLike, RandomStateLike
 
 
 def _squared_distances_to_centroid(real, pool):
-    """Squared Euclidean distance of every pool row to the mean of the real rows."""
+    """Squared Euclidean distance of every pool row to the mean of the real rows.
+
+    One pass over a Dask pool (the distances are one number per row).
+    """
+    if is_dask_rows(pool):
+        return squared_row_norms(pool - real.mean(axis=0))
     return row_norms(pool - real.mean(axis=0), squared=True)
 
 
@@ -47,6 +56,10 @@ class CenterMatchingSelector(BaseSelector):
     mean_centroid_distance_ : ndarray of shape (n_classes,)
         Per class (one entry for regression), the mean distance of the selected rows to the
         real centroid.
+    n_pool_passes_ : int
+        Only with a pool held as Dask collections (:ref:`dask`): the passes over the pool
+        the fit made (computes that read every block of it), one per class for a per-class
+        pass.
 
     See Also
     --------
@@ -68,11 +81,16 @@ class CenterMatchingSelector(BaseSelector):
     0
     """
 
+    _supports_dask_pool = True  # one pass per class: the distances to the centroid
+
     def _select_group(self, group, random_state):
         real, pool, n_select = group.real, group.pool, group.n_select
         squared_distances = _squared_distances_to_centroid(real, pool)
         selected = np.argsort(squared_distances, kind="stable")[:n_select]
         return _selection(squared_distances, selected, -np.sqrt(squared_distances))
+
+    def _summarize(self, results, shared, n_pool):
+        return pool_pass_summary(self)
 
 
 @fill_doc
@@ -117,6 +135,10 @@ class CenterSamplingSelector(BaseSelector):
         real centroid.
     kernel_scale_ : ndarray of shape (n_classes,)
         Per class (one entry for regression), the scale ``m`` of the sampling kernel.
+    n_pool_passes_ : int
+        Only with a pool held as Dask collections (:ref:`dask`): the passes over the pool
+        the fit made (computes that read every block of it), one per class for a per-class
+        pass.
 
     See Also
     --------
@@ -148,18 +170,19 @@ class CenterSamplingSelector(BaseSelector):
 
     def __init__(
         self,
-        pool,
+        pool: PoolLike,
         *,
-        n_select=1.0,
-        temperature=1.0,
-        n_components=None,
-        feature_map=None,
-        pool_size=10.0,
-        include_real=True,
-        task="auto",
-        match_target=False,
-        random_state=None,
-    ):
+        n_select: NSelect = 1.0,
+        temperature: float = 1.0,
+        n_components: int | float | None = None,
+        feature_map: Any | None = None,
+        pool_size: int | float = 10.0,
+        include_real: bool = True,
+        task: Literal["auto", "classification", "regression"] = "auto",
+        match_target: bool = False,
+        random_state: RandomStateLike = None,
+        verbose: int = 0,
+    ) -> None:
         self._set_init_params(
             pool=pool,
             n_select=n_select,
@@ -171,7 +194,10 @@ class CenterSamplingSelector(BaseSelector):
             task=task,
             match_target=match_target,
             random_state=random_state,
+            verbose=verbose,
         )
+
+    _supports_dask_pool = True  # one pass per class: the distances to the centroid
 
     def _select_group(self, group, random_state):
         real, pool, n_select = group.real, group.pool, group.n_select
@@ -186,3 +212,6 @@ class CenterSamplingSelector(BaseSelector):
         # Normalised in log space: exp of very negative log-weights would underflow to 0/0.
         first_draw = np.exp(log_weights - np.logaddexp.reduce(log_weights))
         return _selection(squared_distances, selected, first_draw, kernel_scale=float(scale))
+
+    def _summarize(self, results, shared, n_pool):
+        return pool_pass_summary(self)

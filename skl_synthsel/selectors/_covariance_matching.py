@@ -1,6 +1,7 @@
 """Covariance matching: choose the pool rows whose covariance matches the real rows'."""
 
 from numbers import Real
+from typing import Any, Literal
 
 import numpy as np
 from sklearn.base import clone
@@ -19,9 +20,12 @@ from .._solvers import (
     round_relaxed_weights,
     solve_relaxed,
 )
+from .._solvers._chunked import weighted_scatter
 from .._solvers._max_entropy import gumbel_top_k, solve_max_entropy, target_noise_radius
 from ..base import BaseSelector, GroupSelection
+from ..utils._dask import gather_limit, is_dask_rows, pool_pass_summary
 from ..utils._docstrings import fill_doc
+from ..utils._typing import NSelect, PoolLike, RandomStateLike
 from ..utils._warnings import warn_solver_fallback
 
 _N_RANDOM_DRAWS = 10
@@ -31,6 +35,30 @@ def _indicator(n_rows, rows):
     weights = np.zeros(n_rows)
     weights[rows] = 1.0
     return weights
+
+
+def _dask_gap(centred, target, weights):
+    """:func:`covariance_gap` on Dask rows: the selected rows are gathered, or one pass."""
+    moment = weighted_scatter(centred, weights) / weights.sum()
+    return float(np.linalg.norm(moment - target))
+
+
+def _greedy_candidates(centred, n_select):
+    """For the greedy on a Dask pool: the rows it chooses from, gathered (one gather).
+
+    The greedy reads every row at every step (``k`` passes), so on a Dask pool it runs on a
+    uniform sample of the class's rows (a fixed seed: the same rows at every fit): at least
+    ``50 * n_select`` and 50,000 rows, at most 64 MiB of them (the whole class if smaller).
+    Its certificate is still computed over the whole pool.
+    """
+    n_rows = len(centred)
+    n_candidates = min(n_rows, max(50 * n_select, 50000), gather_limit(centred))
+    n_candidates = max(n_candidates, n_select)
+    if n_candidates >= n_rows:
+        rows = np.arange(n_rows)
+    else:
+        rows = np.sort(np.random.RandomState(0).choice(n_rows, n_candidates, replace=False))
+    return rows, centred[rows]
 
 
 @fill_doc
@@ -164,6 +192,10 @@ class CovarianceMatchingSelector(BaseSelector):
         Frobenius norm of each target covariance, to turn gaps into relative gaps.
     n_swaps_ : ndarray of shape (n_classes,)
         Swaps made by the swap repair (``method="relaxed"``).
+    n_pool_passes_ : int
+        Only with a pool held as Dask collections (:ref:`dask`): the passes over the pool
+        the fit made (computes that read every block of it), one per class for a per-class
+        pass.
 
     See Also
     --------
@@ -207,24 +239,25 @@ class CovarianceMatchingSelector(BaseSelector):
 
     def __init__(
         self,
-        pool,
+        pool: PoolLike,
         *,
-        n_select=1.0,
-        method="entropy",
-        target="empirical",
-        radius_scale=1.0,
-        covariance_estimator=None,
-        solver="auto",
-        solver_options=None,
-        mixture=False,
-        n_components=None,
-        feature_map=None,
-        pool_size=10.0,
-        include_real=True,
-        task="auto",
-        match_target=False,
-        random_state=None,
-    ):
+        n_select: NSelect = 1.0,
+        method: Literal["entropy", "greedy", "relaxed"] = "entropy",
+        target: Literal["empirical", "pool_shrunk"] = "empirical",
+        radius_scale: float = 1.0,
+        covariance_estimator: Any | None = None,
+        solver: str = "auto",
+        solver_options: dict[str, Any] | None = None,
+        mixture: bool = False,
+        n_components: int | float | None = None,
+        feature_map: Any | None = None,
+        pool_size: int | float = 10.0,
+        include_real: bool = True,
+        task: Literal["auto", "classification", "regression"] = "auto",
+        match_target: bool = False,
+        random_state: RandomStateLike = None,
+        verbose: int = 0,
+    ) -> None:
         self._set_init_params(
             pool=pool,
             n_select=n_select,
@@ -242,14 +275,21 @@ class CovarianceMatchingSelector(BaseSelector):
             task=task,
             match_target=match_target,
             random_state=random_state,
+            verbose=verbose,
         )
 
     _supports_auto_amount = True  # n_select="auto": the entropy method's perplexity
+    _supports_dask_pool = True  # every pass over the pool is a map-reduce over its blocks
 
     def _fit_shared(self, real, y_real, pool, y_pool, random_state):
         # Wrong combinations fail before any work.
         if self.method != "greedy":
-            self._resolve_solver()
+            name = self._resolve_solver()
+            if is_dask_rows(pool) and name not in ("auto", "fast"):
+                raise ValueError(
+                    f"solver={self.solver!r} solves over the whole pool in memory; a pool "
+                    "held as Dask collections is solved by solver='fast' (or 'auto')."
+                )
         if self.mixture and self.method == "entropy":
             raise ValueError(
                 "mixture=True matches the real rows plus the selected rows, which the entropy "
@@ -262,8 +302,11 @@ class CovarianceMatchingSelector(BaseSelector):
             )
         return {}
 
-    def _resolve_solver(self):
+    def _resolve_solver(self, pool=None):
         # Check the name before any work; "auto" is decided per class from its pool's size.
+        # A Dask pool is solved by the large-pool solver, whose passes are map-reduces.
+        if is_dask_rows(pool):
+            return "fast"
         if self.solver.lower() == "auto":
             return "auto"
         return resolve_relaxed_solver(self.solver, 0, 0)
@@ -279,7 +322,11 @@ class CovarianceMatchingSelector(BaseSelector):
         noise = target_noise_radius(real_centred, target)
         shrinkage = 0.0
         if self.target == "pool_shrunk":
-            pool_moment = centred.T @ centred / len(centred)  # about the real class mean
+            # About the real class mean.
+            if is_dask_rows(centred):
+                pool_moment = weighted_scatter(centred, np.ones(len(centred))) / len(centred)
+            else:
+                pool_moment = centred.T @ centred / len(centred)
             distance = float(np.sum((target - pool_moment) ** 2))
             shrinkage = 1.0 if distance <= noise**2 else noise**2 / distance
             target = (1 - shrinkage) * target + shrinkage * pool_moment
@@ -293,11 +340,13 @@ class CovarianceMatchingSelector(BaseSelector):
                 centred,
                 target,
                 1,
-                solver=self._resolve_solver(),
+                solver=self._resolve_solver(centred),
                 solver_options=self.solver_options,
             )
         except SolverFailedError:
-            return float(covariance_gap(centred, target, np.ones(len(centred))))
+            weights = np.ones(len(centred))
+        if is_dask_rows(centred):
+            return _dask_gap(centred, target, weights)
         return float(covariance_gap(centred, target, weights))
 
     def _select_group(self, group, random_state):
@@ -337,7 +386,7 @@ class CovarianceMatchingSelector(BaseSelector):
                     centred,
                     matched,
                     n_select,
-                    solver=self._resolve_solver(),
+                    solver=self._resolve_solver(pool),
                     solver_options=self.solver_options,
                     normaliser=normaliser,
                 )
@@ -349,32 +398,48 @@ class CovarianceMatchingSelector(BaseSelector):
                     centred, matched, weights, n_select, normaliser=normaliser
                 )
         if selected is None:
-            nearest_to_mean = int(np.argmin(row_norms(centred, squared=True)))
             # The mixture's greedy starts from the real rows (mean 0 in these coordinates).
             real_rows = (
                 (np.zeros(real.shape[1]), real_centred.T @ real_centred, len(real))
                 if self.mixture
                 else None
             )
-            selected = greedy_covariance_matching(
-                centred, target, n_select, start_index=nearest_to_mean, initial=real_rows
+            # A Dask pool: the greedy (a pass per step) runs on candidate rows, gathered.
+            rows, candidates = (
+                _greedy_candidates(centred, n_select) if is_dask_rows(centred) else (None, centred)
             )
+            nearest_to_mean = int(np.argmin(row_norms(candidates, squared=True)))
+            selected = greedy_covariance_matching(
+                candidates, target, n_select, start_index=nearest_to_mean, initial=real_rows
+            )
+            if rows is not None:
+                selected = rows[selected]
         if method != "relaxed" or np.isnan(bound):
             # The selection's own certificate: the Frank-Wolfe bound at its subset.
             certificate = certify(
                 centred, matched, _indicator(len(pool), selected), normaliser=normaliser
             )
 
+        draws = [
+            random_state.choice(len(pool), n_select, replace=False) for _ in range(_N_RANDOM_DRAWS)
+        ]
+        measured = centred
+        if is_dask_rows(centred):
+            # The selected and the random rows in one gather: every gap is then in memory.
+            gathered = np.unique(np.concatenate([selected, *draws]))
+            measured = centred[gathered]
+            selected_local = np.searchsorted(gathered, selected)
+            draws = [np.searchsorted(gathered, draw) for draw in draws]
+        else:
+            selected_local = selected
+
         def gap(weights):
             if self.mixture:
-                return mixture_gap(real_centred, centred, target, weights)
-            return covariance_gap(centred, target, weights)
+                return mixture_gap(real_centred, measured, target, weights)
+            return covariance_gap(measured, target, weights)
 
-        selected_gap = gap(_indicator(len(pool), selected))
-        random_gaps = [
-            gap(_indicator(len(pool), random_state.choice(len(pool), n_select, replace=False)))
-            for _ in range(_N_RANDOM_DRAWS)
-        ]
+        selected_gap = gap(_indicator(len(measured), selected_local))
+        random_gaps = [gap(_indicator(len(measured), draw)) for draw in draws]
         return GroupSelection(
             selected=selected,
             weights=weights,
@@ -392,3 +457,6 @@ class CovarianceMatchingSelector(BaseSelector):
             },
             fitted={"target_covariance": target},
         )
+
+    def _summarize(self, results, shared, n_pool):
+        return pool_pass_summary(self)

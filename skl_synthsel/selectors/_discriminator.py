@@ -1,6 +1,7 @@
 """Discriminator selection: keep the pool rows a cross-fitted classifier takes for real ones."""
 
 from numbers import Integral
+from typing import Any, Literal
 
 import numpy as np
 from sklearn.base import clone
@@ -10,7 +11,9 @@ from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import has_fit_parameter
 
 from ..base import BaseSelector, GroupSelection
+from ..utils._dask import gather_limit, is_dask_rows, pool_pass_summary
 from ..utils._docstrings import fill_doc
+from ..utils._typing import NSelect, PoolLike, RandomStateLike
 
 
 @fill_doc
@@ -64,6 +67,10 @@ class DiscriminatorSelector(BaseSelector):
         For each fitted model, the indices into the pool of the pool rows it was trained on
         (besides all real rows of the class). A row is never among the rows of the model that
         scored it.
+    n_pool_passes_ : int
+        Only with a pool held as Dask collections (:ref:`dask`): the passes over the pool
+        the fit made (computes that read every block of it), one per class for a per-class
+        pass.
 
     See Also
     --------
@@ -85,6 +92,9 @@ class DiscriminatorSelector(BaseSelector):
     0.0
     """
 
+    # A Dask pool: models fit on gathered rows (a sample beyond 64 MiB), scored on the cluster.
+    _supports_dask_pool = True
+
     _parameter_constraints = {
         **BaseSelector._parameter_constraints,
         "classifier": [HasMethods(["fit", "predict_proba"]), None],
@@ -93,19 +103,20 @@ class DiscriminatorSelector(BaseSelector):
 
     def __init__(
         self,
-        pool,
+        pool: PoolLike,
         *,
-        n_select=1.0,
-        classifier=None,
-        n_splits=5,
-        n_components=None,
-        feature_map=None,
-        pool_size=10.0,
-        include_real=True,
-        task="auto",
-        match_target=False,
-        random_state=None,
-    ):
+        n_select: NSelect = 1.0,
+        classifier: Any | None = None,
+        n_splits: int = 5,
+        n_components: int | float | None = None,
+        feature_map: Any | None = None,
+        pool_size: int | float = 10.0,
+        include_real: bool = True,
+        task: Literal["auto", "classification", "regression"] = "auto",
+        match_target: bool = False,
+        random_state: RandomStateLike = None,
+        verbose: int = 0,
+    ) -> None:
         self._set_init_params(
             pool=pool,
             n_select=n_select,
@@ -118,6 +129,7 @@ class DiscriminatorSelector(BaseSelector):
             task=task,
             match_target=match_target,
             random_state=random_state,
+            verbose=verbose,
         )
 
     def _select_group(self, group, random_state):
@@ -137,6 +149,8 @@ class DiscriminatorSelector(BaseSelector):
             template.set_params(random_state=seed)
         use_weights = has_fit_parameter(template, "sample_weight")
         folds = KFold(n_splits=min(self.n_splits, len(pool)), shuffle=True, random_state=seed)
+        if is_dask_rows(pool):
+            return self._dask_cross_fit(real, pool, pool_indices, n_select, template, folds, seed)
         probability_real = np.empty(len(pool))
         fold_of_row, train_sets = np.empty(len(pool), dtype=np.intp), []
         for train, scored in folds.split(pool):
@@ -158,6 +172,43 @@ class DiscriminatorSelector(BaseSelector):
             selected=selected, scores=probability_real, state={"folds": (fold_of_row, train_sets)}
         )
 
+    def _dask_cross_fit(self, real, pool, pool_indices, n_select, template, folds, seed):
+        """The cross-fitting on a Dask pool: models fit in memory, rows scored on the cluster.
+
+        Each fold's model is fit on the real rows and on the fold's training pool rows, or a
+        uniform sample of them when the folds' rows together exceed 64 MiB; all of them are
+        gathered in one go. The scoring is one pass: every block's rows are scored by their
+        fold's model on the cluster.
+        """
+        use_weights = has_fit_parameter(template, "sample_weight")
+        splits = list(folds.split(np.zeros((len(pool), 1))))
+        cap = max(gather_limit(pool) // len(splits), 1)
+        sampler = np.random.RandomState(seed)
+        train_rows = [
+            train if len(train) <= cap else np.sort(sampler.choice(train, cap, replace=False))
+            for train, _ in splits
+        ]
+        union = np.unique(np.concatenate(train_rows))
+        gathered = pool[union]
+        models, fold_of_row = [], np.empty(len(pool), dtype=np.intp)
+        for position, ((_, scored), train) in enumerate(zip(splits, train_rows, strict=True)):
+            features = np.concatenate([real, gathered[np.searchsorted(union, train)]])
+            is_real = np.r_[np.ones(len(real), dtype=int), np.zeros(len(train), dtype=int)]
+            fit_params = {}
+            if use_weights:
+                fit_params["sample_weight"] = np.r_[
+                    np.full(len(real), len(features) / (2 * len(real))),
+                    np.full(len(train), len(features) / (2 * len(train))),
+                ]
+            models.append(clone(template).fit(features, is_real, **fit_params))
+            fold_of_row[scored] = position
+        probability_real = pool.concatenate(_block_probability_real, fold_of_row, models=models)
+        selected = np.argsort(-probability_real, kind="stable")[:n_select]
+        train_sets = [pool_indices[train] for train in train_rows]
+        return GroupSelection(
+            selected=selected, scores=probability_real, state={"folds": (fold_of_row, train_sets)}
+        )
+
     def _summarize(self, results, shared, n_pool):
         # Folds are numbered across the classes, in class order; -1 marks an unscored row.
         pool_folds = np.full(n_pool, -1, dtype=np.intp)
@@ -169,4 +220,19 @@ class DiscriminatorSelector(BaseSelector):
             scored = fold_of_row >= 0
             pool_folds[group.pool_indices[scored]] = fold_of_row[scored] + len(fold_train_indices)
             fold_train_indices.extend(train_sets)
-        return {"pool_folds": pool_folds, "fold_train_indices": fold_train_indices}
+        return {
+            "pool_folds": pool_folds,
+            "fold_train_indices": fold_train_indices,
+            **pool_pass_summary(self),
+        }
+
+
+def _block_probability_real(block, fold_of_row, models):
+    """One block's probabilities of being real, each row by its fold's model (on a worker)."""
+    probability = np.empty(len(block))
+    for fold in np.unique(fold_of_row):
+        rows = fold_of_row == fold
+        model = models[fold]
+        real_column = int(np.flatnonzero(model.classes_ == 1)[0])
+        probability[rows] = model.predict_proba(block[rows])[:, real_column]
+    return probability

@@ -1,6 +1,7 @@
 """DS3: choose the pool rows that best represent the real rows under a row-sparsity penalty."""
 
 from numbers import Integral, Real
+from typing import Any, Literal
 
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
@@ -9,6 +10,7 @@ from sklearn.utils._param_validation import Interval
 from .._solvers import SolverFailedError, resolve_cvxpy_solver, solve_ds3
 from ..base import BaseSelector, GroupSelection
 from ..utils._docstrings import fill_doc
+from ..utils._typing import NSelect, PoolLike, RandomStateLike
 from ..utils._warnings import warn_solver_fallback
 
 # Above this many (pool row, real row) pairs per class, n_neighbors=None restricts each real
@@ -58,7 +60,8 @@ class DS3Selector(BaseSelector):
         ``n_real * n_pool`` for the exact problem. Then up to 8 rounds of column generation
         add, each time, the 10 pool rows whose exclusion the program's dual prices highest,
         with the real rows they would serve more cheaply (at most ``10 * n_real`` pairs per
-        round); each round also passes once over all ``n_pool * n_real`` distances, in chunks.
+        round); each round also prices all ``n_pool * n_real`` pairs, from a copy of the distances
+        computed once (at most 256 MiB; else recomputed in chunks each round).
         The dual also gives a lower bound on the exact optimum (``lower_bound_``): when it
         equals ``objective_``, the restricted solution is exact. ``None`` solves the exact
         problem for a class with at most 10,000 (pool row, real row) pairs and starts from 5
@@ -121,21 +124,22 @@ class DS3Selector(BaseSelector):
 
     def __init__(
         self,
-        pool,
+        pool: PoolLike,
         *,
-        n_select=1.0,
-        regularization=0.01,
-        n_neighbors=None,
-        solver="auto",
-        solver_options=None,
-        n_components=None,
-        feature_map=None,
-        pool_size=10.0,
-        include_real=True,
-        task="auto",
-        match_target=False,
-        random_state=None,
-    ):
+        n_select: NSelect = 1.0,
+        regularization: float = 0.01,
+        n_neighbors: int | None = None,
+        solver: str = "auto",
+        solver_options: dict[str, Any] | None = None,
+        n_components: int | float | None = None,
+        feature_map: Any | None = None,
+        pool_size: int | float = 10.0,
+        include_real: bool = True,
+        task: Literal["auto", "classification", "regression"] = "auto",
+        match_target: bool = False,
+        random_state: RandomStateLike = None,
+        verbose: int = 0,
+    ) -> None:
         self._set_init_params(
             pool=pool,
             n_select=n_select,
@@ -150,6 +154,7 @@ class DS3Selector(BaseSelector):
             task=task,
             match_target=match_target,
             random_state=random_state,
+            verbose=verbose,
         )
 
     def _cvxpy_solver(self):

@@ -1,18 +1,78 @@
 """K-means selection: cluster a class's pool into its quota and take a row per cluster."""
 
 from numbers import Integral
+from typing import Any, Literal
 
 import numpy as np
-from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.cluster import KMeans, MiniBatchKMeans, kmeans_plusplus
 from sklearn.metrics import pairwise_distances_argmin_min
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.extmath import row_norms
 
 from ..base import BaseSelector, GroupSelection
 from ..utils._docstrings import fill_doc
+from ..utils._typing import NSelect, PoolLike, RandomStateLike
+
+# The seeding with n_init="auto": k-means++ with one candidate per centre (the rule of Arthur and
+# Vassilvitskii) instead of scikit-learn's greedy variant, which scores 2 + log(k) candidates
+# per centre. Measured on a class of 10,000 rows (d = 20, 1,000 clusters, one thread): seeding
+# 0.31 s instead of 0.75 s, Lloyd 0.35 s instead of 0.51 s, inertia 1.6 % higher.
+_SEED_TRIALS = 1
+# Lloyd iterations of the fast KMeans path when an iteration is expensive (rows x clusters of
+# at least _LLOYD_CAP_SIZE): measured on the class above, Lloyd converges in 15 to 18
+# iterations and 10 leave the inertia within 0.05 % of convergence at two thirds the time.
+# Smaller problems (cheap anyway, and slower to converge in few dimensions) run to convergence.
+_LLOYD_MAX_ITER = 10
+_LLOYD_CAP_SIZE = 10**6
+# MiniBatchKMeans (a class above batch_threshold rows) with n_init="auto": seeded on a random
+# subsample of 3 rows per cluster, batches of 4,096 rows, at most two epochs, no labels pass at
+# the end (the assignment pass below gives the inertia and the nearest rows in one read).
+# Measured on a class of 100,000 rows (1,000 clusters): 1.1 s to 2 s instead of 4.2 s, inertia
+# within 2 % of scikit-learn's defaults.
+_SEED_ROWS_PER_CLUSTER = 3
+_BATCH_SIZE = 4096
+_BATCH_EPOCHS = 2
+# Rows per block of the assignment pass (a block of distances is rows x clusters).
+_CHUNK_ROWS = 256
 
 
-def _nearest_distinct_rows(centers, rows):
+def _assignment_pass(centers, rows):
+    """The inertia and, for every centre, its nearest row and distance, in one pass over rows.
+
+    Squared distances ``||r||^2 - 2 r.c + ||c||^2`` by blocks of rows (minima clipped at zero),
+    laid out centres x rows so that both reductions run along contiguous memory; a centre's nearest
+    row is the first of equal distances in row order.
+
+    Returns
+    -------
+    inertia : float
+        Sum over rows of the squared distance to the nearest centre.
+    nearest : ndarray of shape (n_centers,)
+    distances : ndarray of shape (n_centers,)
+        Euclidean distance of each centre to its nearest row.
+    """
+    center_norms = row_norms(centers, squared=True)[:, None]
+    scaled = -2 * centers  # exact: the product then needs no separate scaling pass
+    best = np.full(len(centers), np.inf)
+    nearest = np.zeros(len(centers), dtype=np.intp)
+    inertia = 0.0
+    columns = np.arange(len(centers))
+    for start in range(0, len(rows), _CHUNK_ROWS):
+        block = rows[start : start + _CHUNK_ROWS]
+        squared = scaled @ block.T
+        squared += row_norms(block, squared=True)[None, :]
+        squared += center_norms
+        # Clipping at zero commutes with the minima: applied to them only.
+        inertia += float(np.maximum(squared.min(axis=0), 0.0).sum())
+        rows_of_centres = squared.argmin(axis=1)
+        values = np.maximum(squared[columns, rows_of_centres], 0.0)
+        better = values < best
+        best[better] = values[better]
+        nearest[better] = start + rows_of_centres[better]
+    return inertia, nearest, np.sqrt(best)
+
+
+def _nearest_distinct_rows(centers, rows, nearest=None, distances=None):
     """One distinct row per center: its nearest row, or its nearest row not yet taken.
 
     Centers claim rows in order of the distance to their nearest row, closest first (ties in
@@ -26,7 +86,8 @@ def _nearest_distinct_rows(centers, rows):
     n_reassigned : int
         Centers that did not get their nearest row.
     """
-    nearest, distances = pairwise_distances_argmin_min(centers, rows)
+    if nearest is None:
+        nearest, distances = pairwise_distances_argmin_min(centers, rows)
     taken = np.zeros(len(rows), dtype=bool)
     chosen, n_reassigned = [], 0
     for center in np.argsort(distances, kind="stable"):
@@ -54,7 +115,17 @@ class KMeansSelector(BaseSelector):
 
     The clustering is :class:`~sklearn.cluster.KMeans`, or
     :class:`~sklearn.cluster.MiniBatchKMeans` for a class with more than ``batch_threshold``
-    pool rows, each seeded from ``random_state``.
+    pool rows, each seeded from ``random_state``. With ``n_init="auto"`` the centres are seeded
+    by k-means++ with one candidate per centre (Arthur and Vassilvitskii's rule; scikit-learn's
+    default scores ``2 + log(k)`` candidates per centre, which costs more than the Lloyd
+    iterations when the quota is large), on the whole class for :class:`~sklearn.cluster.KMeans`
+    (then at most 10 Lloyd iterations when rows times clusters reach a million) and on a
+    random subsample of 3 rows per cluster for
+    :class:`~sklearn.cluster.MiniBatchKMeans`, which then runs at most two epochs in batches
+    of 4,096 rows; its inertia and the rows nearest the centres come from one pass over the
+    class's rows. Measured (1,000 clusters, 20 features, one thread): a class of 10,000 rows in
+    0.7 s instead of 1.3 s (inertia 1.6 % higher), one of 100,000 rows in about 1.5 s instead
+    of 5 s (inertia within 2 %). An int ``n_init`` keeps scikit-learn's seeding and settings.
 
     Parameters
     ----------
@@ -65,9 +136,9 @@ class KMeansSelector(BaseSelector):
         :class:`~sklearn.cluster.MiniBatchKMeans`, which is much faster on large pools at a
         small cost in inertia.
     n_init : "auto" or int, default="auto"
-        Number of k-means initialisations per class, the best kept (``"auto"``: as
-        :class:`~sklearn.cluster.KMeans` decides). More runs give a lower inertia at a
-        proportional cost.
+        Number of k-means initialisations per class, the best kept. ``"auto"``: one, seeded as
+        described above (the fast path). An int: that many runs of scikit-learn's own seeding
+        (greedy k-means++) and defaults; more runs give a lower inertia at a proportional cost.
     {selector_tail}
 
     Attributes
@@ -102,7 +173,7 @@ class KMeansSelector(BaseSelector):
     [10, 10]
     >>> # One row per cluster: most come from the spread-out tenth of the pool.
     >>> float(np.mean(selector.selected_indices_ >= 900))
-    0.85
+    0.8
     """
 
     _parameter_constraints = {
@@ -113,19 +184,20 @@ class KMeansSelector(BaseSelector):
 
     def __init__(
         self,
-        pool,
+        pool: PoolLike,
         *,
-        n_select=1.0,
-        batch_threshold=10_000,
-        n_init="auto",
-        n_components=None,
-        feature_map=None,
-        pool_size=10.0,
-        include_real=True,
-        task="auto",
-        match_target=False,
-        random_state=None,
-    ):
+        n_select: NSelect = 1.0,
+        batch_threshold: int = 10_000,
+        n_init: Literal["auto"] | int = "auto",
+        n_components: int | float | None = None,
+        feature_map: Any | None = None,
+        pool_size: int | float = 10.0,
+        include_real: bool = True,
+        task: Literal["auto", "classification", "regression"] = "auto",
+        match_target: bool = False,
+        random_state: RandomStateLike = None,
+        verbose: int = 0,
+    ) -> None:
         self._set_init_params(
             pool=pool,
             n_select=n_select,
@@ -138,6 +210,7 @@ class KMeansSelector(BaseSelector):
             task=task,
             match_target=match_target,
             random_state=random_state,
+            verbose=verbose,
         )
 
     def _select_group(self, group, random_state):
@@ -148,16 +221,50 @@ class KMeansSelector(BaseSelector):
                 diagnostics={"inertia": 0.0, "n_reassigned": 0},
                 fitted={"clusterers": None},
             )
-        clustering = MiniBatchKMeans if len(pool) > self.batch_threshold else KMeans
-        clusterer = clustering(
-            n_clusters=n_select,
-            n_init=self.n_init,
-            random_state=random_state.randint(np.iinfo(np.int32).max),
-        )
+        seed = random_state.randint(np.iinfo(np.int32).max)
+        batched = len(pool) > self.batch_threshold
+        if self.n_init != "auto":
+            clustering = MiniBatchKMeans if batched else KMeans
+            clusterer = clustering(n_clusters=n_select, n_init=self.n_init, random_state=seed)
+        elif batched:
+            rng = np.random.RandomState(seed)
+            n_seed_rows = min(len(pool), _SEED_ROWS_PER_CLUSTER * n_select)
+            seed_rows = pool[np.sort(rng.choice(len(pool), n_seed_rows, replace=False))]
+            centers, _ = kmeans_plusplus(
+                seed_rows, n_select, random_state=rng, n_local_trials=_SEED_TRIALS
+            )
+            clusterer = MiniBatchKMeans(
+                n_clusters=n_select,
+                init=centers,
+                n_init=1,
+                batch_size=_BATCH_SIZE,
+                max_iter=_BATCH_EPOCHS,
+                compute_labels=False,
+                random_state=rng,
+            )
+        else:
+            rng = np.random.RandomState(seed)
+            centers, _ = kmeans_plusplus(
+                pool, n_select, random_state=rng, n_local_trials=_SEED_TRIALS
+            )
+            clusterer = KMeans(
+                n_clusters=n_select,
+                init=centers,
+                n_init=1,
+                max_iter=_LLOYD_MAX_ITER if len(pool) * n_select >= _LLOYD_CAP_SIZE else 300,
+                random_state=rng,
+            )
         clusterer.fit(pool)
-        selected, n_reassigned = _nearest_distinct_rows(clusterer.cluster_centers_, pool)
+        if not (batched and self.n_init == "auto"):
+            inertia = float(clusterer.inertia_)
+            selected, n_reassigned = _nearest_distinct_rows(clusterer.cluster_centers_, pool)
+        else:  # MiniBatchKMeans without its labels pass: one pass gives both
+            inertia, nearest, distances = _assignment_pass(clusterer.cluster_centers_, pool)
+            selected, n_reassigned = _nearest_distinct_rows(
+                clusterer.cluster_centers_, pool, nearest, distances
+            )
         return GroupSelection(
             selected=selected,
-            diagnostics={"inertia": float(clusterer.inertia_), "n_reassigned": n_reassigned},
+            diagnostics={"inertia": inertia, "n_reassigned": n_reassigned},
             fitted={"clusterers": clusterer},
         )

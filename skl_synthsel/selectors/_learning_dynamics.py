@@ -1,6 +1,7 @@
 """Curation by learning dynamics: drop the pool rows a boosted model on real rows finds hard."""
 
 from numbers import Real
+from typing import Any, Literal
 
 import numpy as np
 from sklearn.base import clone
@@ -11,6 +12,7 @@ from .._solvers._learning_dynamics import own_label_dynamics, stage_interface
 from ..base import BaseSelector, GroupSelection
 from ..exceptions import QuotaNotFilledWarning
 from ..utils._docstrings import fill_doc
+from ..utils._typing import NSelect, PoolLike, RandomStateLike
 from ..utils._warnings import warn
 
 # The Data-IQ groups each value of ``keep`` keeps.
@@ -172,22 +174,23 @@ class LearningDynamicsSelector(BaseSelector):
 
     def __init__(
         self,
-        pool,
+        pool: PoolLike,
         *,
-        estimator=None,
-        n_select="all",
-        confidence_threshold=0.2,
-        uncertainty_threshold=0.2,
-        keep="easy_ambiguous",
-        drop="all",
-        n_components=None,
-        feature_map=None,
-        pool_size=10.0,
-        include_real=True,
-        task="auto",
-        match_target=False,
-        random_state=None,
-    ):
+        estimator: Any | None = None,
+        n_select: NSelect = "all",
+        confidence_threshold: float = 0.2,
+        uncertainty_threshold: float | Literal["auto"] = 0.2,
+        keep: Literal["easy", "easy_ambiguous"] = "easy_ambiguous",
+        drop: Literal["all", "excess"] = "all",
+        n_components: int | float | None = None,
+        feature_map: Any | None = None,
+        pool_size: int | float = 10.0,
+        include_real: bool = True,
+        task: Literal["auto", "classification", "regression"] = "auto",
+        match_target: bool = False,
+        random_state: RandomStateLike = None,
+        verbose: int = 0,
+    ) -> None:
         self._set_init_params(
             pool=pool,
             estimator=estimator,
@@ -203,6 +206,7 @@ class LearningDynamicsSelector(BaseSelector):
             task=task,
             match_target=match_target,
             random_state=random_state,
+            verbose=verbose,
         )
 
     def _fit_shared(self, real, y_real, pool, y_pool, random_state):

@@ -1,6 +1,7 @@
 """Random selection: the baseline every comparison of selectors needs."""
 
 from ..base import BaseSelector, GroupSelection
+from ..utils._dask import pool_pass_summary
 from ..utils._docstrings import fill_doc
 
 
@@ -16,6 +17,10 @@ class RandomSelector(BaseSelector):
     other selector has to beat.
 
     {parameters_and_attributes}
+    n_pool_passes_ : int
+        Only with a pool held as Dask collections (:ref:`dask`): the passes over the pool
+        the fit made (computes that read every block of it), one per class for a per-class
+        pass.
 
     See Also
     --------
@@ -35,7 +40,13 @@ class RandomSelector(BaseSelector):
     {0: 62, 1: 58}
     """
 
+    # Reads no row: a Dask pool is only gathered for the output.
+    _supports_dask_pool = True
+
     def _select_group(self, group, random_state):
         return GroupSelection(
             selected=random_state.choice(len(group.pool), group.n_select, replace=False)
         )
+
+    def _summarize(self, results, shared, n_pool):
+        return pool_pass_summary(self)

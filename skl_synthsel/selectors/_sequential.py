@@ -1,5 +1,7 @@
 """Selectors in sequence: each chooses from the rows the one before it kept."""
 
+from typing import Any, Literal
+
 import numpy as np
 from sklearn.base import clone
 from sklearn.utils import check_random_state
@@ -7,6 +9,7 @@ from sklearn.utils._indexing import _safe_indexing
 
 from ..base import BaseSelector, rows_per_class
 from ..utils._docstrings import fill_doc
+from ..utils._typing import NSelect, PoolLike, RandomStateLike
 
 
 @fill_doc
@@ -63,18 +66,19 @@ class SequentialSelector(BaseSelector):
 
     def __init__(
         self,
-        pool,
-        steps,
+        pool: PoolLike,
+        steps: list[BaseSelector],
         *,
-        n_select=1.0,
-        n_components=None,
-        feature_map=None,
-        pool_size=10.0,
-        include_real=True,
-        task="auto",
-        match_target=False,
-        random_state=None,
-    ):
+        n_select: NSelect = 1.0,
+        n_components: int | float | None = None,
+        feature_map: Any | None = None,
+        pool_size: int | float = 10.0,
+        include_real: bool = True,
+        task: Literal["auto", "classification", "regression"] = "auto",
+        match_target: bool = False,
+        random_state: RandomStateLike = None,
+        verbose: int = 0,
+    ) -> None:
         self._set_init_params(
             pool=pool,
             steps=steps,
@@ -86,6 +90,7 @@ class SequentialSelector(BaseSelector):
             task=task,
             match_target=match_target,
             random_state=random_state,
+            verbose=verbose,
         )
 
     def _fit_selection(self, X, X_checked, y_labels, X_pool, pool_checked, y_pool, real_info):
@@ -116,6 +121,8 @@ class SequentialSelector(BaseSelector):
             }
             if last:
                 params["n_select"] = self.n_select
+            if self.verbose:
+                params["verbose"] = self.verbose  # each step reports its own classes
             if "random_state" in step.get_params():
                 params["random_state"] = random_state.randint(np.iinfo(np.int32).max)
             step.set_params(**params).fit(X, y_labels)

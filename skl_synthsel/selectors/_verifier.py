@@ -1,6 +1,7 @@
 """Verifier selection: keep the synthetic rows whose label a model trained on real rows confirms."""
 
 from numbers import Real
+from typing import Any, Literal
 
 import numpy as np
 from sklearn.base import clone
@@ -11,7 +12,9 @@ from sklearn.utils._param_validation import HasMethods, Interval
 from ..base import BaseSelector, GroupSelection
 from ..exceptions import QuotaNotFilledWarning
 from ..theory import critical_label_noise
+from ..utils._dask import is_dask_rows, pool_pass_summary
 from ..utils._docstrings import fill_doc
+from ..utils._typing import NSelect, PoolLike, RandomStateLike
 from ..utils._warnings import warn
 
 
@@ -76,6 +79,10 @@ class VerifierSelector(BaseSelector):
     critical_label_noise_ : float
         With ``calibration``: ``phi_ / (phi_ + rho_)``, the label-noise rate of a pool beyond
         which its kept rows carry no signal (NaN when neither rate is defined and positive).
+    n_pool_passes_ : int
+        Only with a pool held as Dask collections (:ref:`dask`): the passes over the pool
+        the fit made (computes that read every block of it), one per class for a per-class
+        pass.
 
     See Also
     --------
@@ -108,20 +115,21 @@ class VerifierSelector(BaseSelector):
 
     def __init__(
         self,
-        pool,
+        pool: PoolLike,
         *,
-        n_select=1.0,
-        verifier=None,
-        threshold=None,
-        calibration=None,
-        n_components=None,
-        feature_map=None,
-        pool_size=10.0,
-        include_real=True,
-        task="auto",
-        match_target=False,
-        random_state=None,
-    ):
+        n_select: NSelect = 1.0,
+        verifier: Any | None = None,
+        threshold: float | None = None,
+        calibration: tuple[Any, ...] | list[Any] | None = None,
+        n_components: int | float | None = None,
+        feature_map: Any | None = None,
+        pool_size: int | float = 10.0,
+        include_real: bool = True,
+        task: Literal["auto", "classification", "regression"] = "auto",
+        match_target: bool = False,
+        random_state: RandomStateLike = None,
+        verbose: int = 0,
+    ) -> None:
         self._set_init_params(
             pool=pool,
             n_select=n_select,
@@ -135,6 +143,7 @@ class VerifierSelector(BaseSelector):
             task=task,
             match_target=match_target,
             random_state=random_state,
+            verbose=verbose,
         )
 
     def _fit_shared(self, real, y_real, pool, y_pool, random_state):
@@ -152,9 +161,17 @@ class VerifierSelector(BaseSelector):
             shared["calibration"] = self._calibration_scores(verifier)
         return shared
 
+    # Scoring is one pass per class over a Dask pool: the verifier is fit on real rows only.
+    _supports_dask_pool = True
+
     @staticmethod
     def _own_label_probability(verifier, rows, labels):
-        """The verifier's predicted probability of each row's given label."""
+        """The verifier's predicted probability of each row's given label.
+
+        Over a Dask pool, each block is scored on the cluster (one pass).
+        """
+        if is_dask_rows(rows):
+            return rows.concatenate(_block_own_label_probability, labels, verifier=verifier)
         columns = np.searchsorted(verifier.classes_, labels)
         return verifier.predict_proba(rows)[np.arange(len(rows)), columns]
 
@@ -222,7 +239,7 @@ class VerifierSelector(BaseSelector):
 
     def _summarize(self, results, shared, n_pool):
         if "calibration" not in shared:
-            return {}
+            return pool_pass_summary(self)
         # Classes given no rows keep no calibration row.
         kept_correct = sum(s.state.get("kept_correct", 0) for _, s in results)
         kept_wrong = sum(s.state.get("kept_wrong", 0) for _, s in results)
@@ -235,4 +252,10 @@ class VerifierSelector(BaseSelector):
             "phi": phi,
             "rho": rho,
             "critical_label_noise": critical_label_noise(rho, phi) if defined else np.nan,
+            **pool_pass_summary(self),
         }
+
+
+def _block_own_label_probability(block, labels, verifier):
+    """One block's scores (run on a worker)."""
+    return VerifierSelector._own_label_probability(verifier, block, labels)

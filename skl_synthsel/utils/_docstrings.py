@@ -39,7 +39,11 @@ _SHARED = {
         guards against a generator that got the relation between features and target wrong:
         rows whose target does not follow it no longer match.
     random_state : int, RandomState instance or None, default=None
-        Seeds every randomised choice: the same input and seed give the same selection.""",
+        Seeds every randomised choice: the same input and seed give the same selection.
+    verbose : int, default=0
+        Progress on standard error, class by class: 0 is silent; 1 shows a progress bar over
+        the pool's rows if `tqdm <https://tqdm.github.io>`_ is installed (the ``progress``
+        extra), else one line per class; 2 shows both.""",
     "selector_attributes": """selected_indices_ : ndarray of shape (n_selected,)
         Indices into the pool (``X_pool_``) of the selected rows, in output order: class by
         class in the order of ``classes_``, and within a class in the order of selection.

@@ -19,6 +19,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.utils.validation import check_array, check_is_fitted
 
+from ._dask import dask_rows_of, is_dask_collection, is_dask_rows
+
 _MAX_FLOAT = np.finfo(np.float64).max
 
 
@@ -171,6 +173,12 @@ class FeatureSpace:
             self.target_scale = spread if spread > 0 else 1.0
         return self
 
+    @property
+    def n_dims(self) -> int:
+        """Dimensions of the feature space, without the target coordinate."""
+        last = self.transformer.steps[-1][1]
+        return int(getattr(last, "n_components_", last.n_features_in_))
+
     def transform(self, X: Any, y_regression: Any = None, *, input_name: str) -> np.ndarray:
         """Rows in the feature space: C-ordered float64, finite.
 
@@ -186,7 +194,18 @@ class FeatureSpace:
         Returns
         -------
         features : ndarray of shape (n_rows, n_dims)
+            A :class:`~skl_synthsel.utils._dask.DaskRows` for a Dask pool: mapped block by
+            block when a pass reads it (each block checked as here).
         """
+        if is_dask_rows(X) or is_dask_collection(X):
+            rows = X if is_dask_rows(X) else dask_rows_of(X)
+            return rows.map_blocks(
+                _transform_block,
+                *(() if y_regression is None else (np.asarray(y_regression, dtype=float),)),
+                space=self,
+                input_name=input_name,
+                n_columns=self.n_dims + (y_regression is not None),
+            )
         features = X
         # Step by step, so that a NaN or an overflow is caught where it appears (a later
         # step's own validation would report it as bad input).
@@ -209,6 +228,11 @@ class FeatureSpace:
                 "or drop the pool rows far outside the real range."
             )
         return np.column_stack([features, target])
+
+
+def _transform_block(block: Any, *y_block: Any, space: FeatureSpace, input_name: str) -> Any:
+    """One block of a Dask pool in the feature space (run on a worker)."""
+    return space.transform(block, y_block[0] if y_block else None, input_name=input_name)
 
 
 def _non_finite_message(X: Any, features: np.ndarray, input_name: str) -> str:

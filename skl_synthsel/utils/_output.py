@@ -14,6 +14,8 @@ import numpy as np
 from sklearn.preprocessing import label_binarize
 from sklearn.utils._indexing import _safe_indexing
 
+from ._dask import DaskPoolRows
+
 
 def _is_pandas(data: Any) -> bool:
     return hasattr(data, "iloc")
@@ -176,7 +178,10 @@ def stack_rows(real: Any, pool: Any, indices: Any, *, include_real: bool = True)
     if not include_real:
         real = real.iloc[:0] if _is_pandas(real) else np.asarray(real)[:0]
     # Rows are taken before any conversion: a large (or lazy) pool is never copied whole.
-    selected = _safe_indexing(pool, indices)
+    # A Dask pool (utils._dask.DaskPoolRows) gathers only these rows from the cluster.
+    selected = (
+        pool.take(indices) if isinstance(pool, DaskPoolRows) else _safe_indexing(pool, indices)
+    )
     if _is_pandas(real):
         import pandas as pd
 

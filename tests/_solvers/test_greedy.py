@@ -61,3 +61,68 @@ def test_ties_go_to_the_lowest_index_and_rows_are_never_repeated():
         picked = np.isin(twins, selected)
         # Of identical rows, the lowest indices are taken first: the picked ones are a prefix.
         assert np.array_equal(picked, np.sort(picked)[::-1])
+
+
+def _one_pass_float64_greedy(X, target, k, start_index=0):
+    """The previous implementation: every step's scores from one float64 pass over ``X``."""
+    n_rows, d = X.shape
+    squared_norm = np.einsum("ij,ij->i", X, X)
+    target_quad = np.einsum("ij,ij->i", X @ target, X)
+    available = np.ones(n_rows, dtype=bool)
+    mean, scatter, scatter_quad = np.zeros(d), np.zeros((d, d)), np.zeros(n_rows)
+    selected, pending, pending_weight = [], np.zeros(d), 0.0
+    for n_chosen in range(k):
+        if n_chosen == 0:
+            best = start_index
+        else:
+            A = scatter / (n_chosen + 1) - target
+            c = n_chosen / (n_chosen + 1) ** 2
+            A_mean = A @ mean
+            products = np.stack([pending, A_mean, mean]) @ X.T
+            scatter_quad += pending_weight * products[0] ** 2
+            quad_A = scatter_quad / (n_chosen + 1) - target_quad - 2 * products[1] + mean @ A_mean
+            u_norm2 = squared_norm - 2 * products[2] + mean @ mean
+            score = 2 * c * quad_A + c**2 * u_norm2**2
+            score[~available] = np.inf
+            best = int(np.argmin(score))
+        u = X[best] - mean
+        pending_weight = n_chosen / (n_chosen + 1)
+        scatter += pending_weight * np.outer(u, u)
+        pending = u
+        mean += u / (n_chosen + 1)
+        available[best] = False
+        selected.append(best)
+    return np.array(selected)
+
+
+def test_matches_the_float64_one_pass_greedy_on_a_larger_pool():
+    # 4,000 rows, 300 steps: the float32 pass with its float64 shortlist selects exactly what
+    # the float64 pass over every row selects.
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(4000, 6)) @ rng.normal(size=(6, 6)) + 0.1
+    target = np.cov(rng.normal(size=(200, 6)).T, bias=True) * 1.5
+    np.testing.assert_array_equal(
+        greedy_covariance_matching(X, target, 300, start_index=5),
+        _one_pass_float64_greedy(X, target, 300, start_index=5),
+    )
+
+
+def test_float32_near_ties_are_decided_in_float64():
+    # Every row has a twin that differs by about 1e-9 relative: float32 cannot tell the two
+    # apart, float64 can. The selection must follow float64 (the explicit definition), not
+    # the order of the rows; exact duplicates (the last block) still go to the lowest index.
+    rng = np.random.default_rng(3)
+    base = rng.normal(size=(60, 3))
+    twins = base * (1 + 1e-9 * rng.choice([-1.0, 1.0], size=(60, 1)))
+    X = np.vstack([base, twins, base[:10]])
+    target = np.diag([2.0, 1.0, 0.5])
+    expected = _reference_greedy(X, target, 40, 0)
+    np.testing.assert_array_equal(
+        greedy_covariance_matching(X, target, 40, start_index=0), expected
+    )
+    # Twins were close to each other in rank: the test exercises the tie-break, not luck.
+    chosen = set(expected.tolist())
+    assert sum((row in chosen) != (row + 60 in chosen) for row in range(60)) > 0
+    for row in range(10):
+        if row + 120 in chosen:  # an exact duplicate is taken only after its lower twin
+            assert row in chosen and list(expected).index(row) < list(expected).index(row + 120)

@@ -110,8 +110,9 @@ def test_select_writes_real_then_selected_rows_in_the_same_columns(
     # Per-class quotas follow the real class proportions.
     expected = (real["label"].value_counts() * 2).sort_index()
     assert added["label"].value_counts().sort_index().tolist() == expected.tolist()
-    # Progress goes to stderr, in a few short lines.
+    # Progress goes to stderr, in a few short lines, with a bar over the pool's 300 rows.
     assert "selecting" in result.stderr and "wrote 90 rows" in result.stderr
+    assert "300/300" in result.stderr
 
 
 def test_select_int_n_select_selected_only_and_stdout(run_cli, files):

@@ -174,3 +174,24 @@ def test_unknown_solver_is_a_value_error(classification_data):
     X, y, X_pool, y_pool = classification_data
     with pytest.raises(ValueError, match="Unknown solver 'nope'"):
         DS3Selector((X_pool, y_pool), solver="nope").fit(X, y)
+
+
+def test_the_distance_cache_changes_nothing_and_the_lagrangian_bound_is_valid(
+    small_problem, monkeypatch
+):
+    import skl_synthsel._solvers._ds3 as ds3_module
+
+    pool, real = small_problem
+    cached = solve_ds3(pool, real, 0.05, n_neighbors=2, n_rounds=3)
+    monkeypatch.setattr(ds3_module, "_MAX_CACHE_BYTES", 0)  # recompute in chunks each round
+    assert ds3_module._dissimilarity_cache(pool, real, 1.0) is None
+    chunked = solve_ds3(pool, real, 0.05, n_neighbors=2, n_rounds=3)
+    assert np.array_equal(cached[0], chunked[0]) and cached[1:] == chunked[1:]
+    # The Lagrangian value is a lower bound at any prices, e.g. a tenth of the real rows' cost.
+    exact, _ = direct_ds3(pool, real, 0.05)
+    unit = ds3_module.ds3_lambda_scale(pool, real) / len(real)
+    penalty = 0.05 * len(real)
+    for scale in (0.1, 1.0, 3.0):
+        prices = np.full(len(real), scale)
+        excess = ds3_module._dual_excess(pool, real, prices, unit)
+        assert ds3_module._lagrangian_bound(prices, excess, penalty) * unit <= exact * (1 + 1e-9)

@@ -17,7 +17,12 @@ from sklearn.metrics.pairwise import rbf_kernel
 from threadpoolctl import threadpool_limits
 
 from skl_synthsel import KernelMeanMatchingSelector, SyntheticAugmentedClassifier
-from skl_synthsel._solvers._kmm import _project_box_slab, kernel_features, solve_kmm
+from skl_synthsel._solvers._kmm import (
+    _project_box_slab,
+    kernel_features,
+    solve_kmm,
+    solve_kmm_newton,
+)
 
 GAMMA = 0.2
 AUTO_OPTIONS = {"eps_abs": 1e-7, "eps_rel": 1e-7, "max_iters": 100_000}
@@ -275,11 +280,13 @@ _DEMO_SELECTION = textwrap.dedent(
     import numpy as np
     from sklearn.datasets import load_breast_cancer
     from skl_synthsel import KernelMeanMatchingSelector
-    from skl_synthsel.cli._demo import split_real_generator_test
+    from skl_synthsel.datasets import real_generator_test_split
     from skl_synthsel.datasets import make_flawed_pool
 
     X, y = load_breast_cancer(return_X_y=True)
-    X_real, y_real, X_gen, y_gen, _, _ = split_real_generator_test(X, y, 25, 0)
+    X_real, y_real, X_gen, y_gen, _, _ = real_generator_test_split(
+        X, y, n_real_per_class=25, random_state=0
+    )
     X_pool, y_pool = make_flawed_pool(
         X_gen, y_gen, n_samples=30 * len(y_real), mode_collapse=0.3, over_dispersion=0.3,
         label_noise=0.1, random_state=0,
@@ -340,3 +347,96 @@ def test_selection_is_independent_of_blas_threads_and_dtype(classification_data)
         as_float64.fit(X32.astype(np.float64), y).selected_indices_,
     )
     assert np.array_equal(as_float32.selected_indices_, selections[0])
+
+
+# --- The factored dual Newton solver (the selector's default) against cvxpy ------------------
+
+
+def _kkt_residual(factor, kappa, weights, mu, max_weight, low, high):
+    """``max |w - P_C(w - grad)|`` of the ridge problem, relative to ``max |kappa|``."""
+    gradient = factor @ (factor.T @ weights) + mu * weights - kappa
+    projected, _ = _project_box_slab(weights - gradient, max_weight, low, high)
+    return np.abs(weights - projected).max() / np.abs(kappa).max()
+
+
+def test_newton_equals_the_dense_cvxpy_ridge_solve(small_problem):
+    pool, real = small_problem
+    n_pool = len(pool)
+    factor, kappa = kernel_features(pool, real, GAMMA, truncate=False)
+    weights, objective, info = solve_kmm_newton(factor, kappa, ridge=RIDGE)
+    K, exact_kappa = kmm_terms(pool, real, GAMMA)
+    reference = direct_ridge_kmm(pool, real, GAMMA, RIDGE)
+
+    def ridge_objective(w):
+        return 0.5 * w @ (K + RIDGE * np.eye(n_pool)) @ w - exact_kappa @ w
+
+    # At least as good as Clarabel on the dense statement, and stationary.
+    assert ridge_objective(weights) <= ridge_objective(reference) + 1e-9 * abs(
+        ridge_objective(reference)
+    )
+    eps = (np.sqrt(n_pool) - 1) / np.sqrt(n_pool)
+    low, high = n_pool * (1 - eps), n_pool * (1 + eps)
+    assert _kkt_residual(factor, kappa, weights, RIDGE, 1000.0, low, high) <= 1e-8
+    assert np.all((weights >= 0) & (weights <= 1000)) and low <= weights.sum() <= high
+    # Its certificate: the duality gap of the ridge problem is of rounding size.
+    assert abs(info["duality_gap"]) <= 1e-12 and info["n_stages"] == 7
+    # The kernel mean matching objective (without the ridge) equals cvxpy's to 1e-7.
+    assert objective == pytest.approx(direct_kmm(pool, real, GAMMA), rel=1e-7)
+    # The same unique optimum as cvxpy followed by the polish, and the same through solve_kmm.
+    polished = solve_kmm(factor, kappa, solver="CLARABEL", ridge=RIDGE, polish=True)[0]
+    assert np.abs(weights - polished).max() <= 1e-7 * weights.max()
+    assert np.array_equal(solve_kmm(factor, kappa, solver="newton", ridge=RIDGE)[0], weights)
+
+
+@pytest.mark.parametrize("max_weight, eps", [(2.0, 0.05), (1000.0, 0.001)])
+def test_newton_with_binding_bounds_and_sum_on_a_nystroem_factor(small_problem, max_weight, eps):
+    # Weights at the cap B = 2, and a total pinned near N (the sum constraint binds): the
+    # Hessian's projection on sum w = const and the capped-simplex step are exercised.
+    pool, real = small_problem
+    n_pool = len(pool)
+    factor, kappa = kernel_features(
+        pool, real, GAMMA, n_landmarks=64, random_state=0, truncate=False
+    )
+    mu = RIDGE * np.einsum("ij,ij->", factor, factor) / n_pool
+    weights, objective, info = solve_kmm_newton(
+        factor, kappa, max_weight=max_weight, eps=eps, ridge=RIDGE
+    )
+    low, high = n_pool * (1 - eps), n_pool * (1 + eps)
+    assert _kkt_residual(factor, kappa, weights, mu, max_weight, low, high) <= 1e-8
+    assert np.all((weights >= 0) & (weights <= max_weight))
+    assert low - 1e-9 <= weights.sum() <= high + 1e-9
+    reference, reference_objective = solve_kmm(
+        factor,
+        kappa,
+        max_weight=max_weight,
+        eps=eps,
+        solver="CLARABEL",
+        ridge=RIDGE,
+        polish=True,
+    )
+    assert objective == pytest.approx(reference_objective, rel=1e-7)
+    assert np.abs(weights - reference).max() <= 1e-6 * max(1.0, weights.max())
+    if max_weight == 2.0:
+        assert np.any(weights == 2.0)
+    else:
+        assert weights.sum() == pytest.approx(low) or weights.sum() == pytest.approx(high)
+
+
+def test_newton_needs_a_positive_ridge(small_problem):
+    pool, real = small_problem
+    factor, kappa = kernel_features(pool, real, GAMMA)
+    with pytest.raises(ValueError, match="ridge > 0"):
+        solve_kmm_newton(factor, kappa, ridge=0.0)
+
+
+def test_auto_solver_selects_what_the_cvxpy_reference_selects(classification_data):
+    # The default (dual Newton, no cvxpy) and SCS followed by the polish reach the same unique
+    # optimum, so the selection and the weights agree.
+    X, y, X_pool, y_pool = classification_data
+    X_pool, y_pool = X_pool[:900], y_pool[:900]
+    auto = KernelMeanMatchingSelector((X_pool, y_pool), n_select=2.0, random_state=0).fit(X, y)
+    reference = KernelMeanMatchingSelector(
+        (X_pool, y_pool), n_select=2.0, solver="SCS", solver_options=AUTO_OPTIONS, random_state=0
+    ).fit(X, y)
+    assert np.array_equal(auto.selected_indices_, reference.selected_indices_)
+    assert np.allclose(auto.scores_, reference.scores_, rtol=0, atol=1e-6 * auto.scores_.max())

@@ -126,3 +126,59 @@ def test_regression_clusters_features_and_target_jointly(regression_data):
         clusterer.cluster_centers_, joint_pool
     )
     assert np.array_equal(y_res[50:], y_pool[selector.selected_indices_])
+
+
+def test_assignment_pass_equals_direct_distances():
+    from skl_synthsel.selectors._kmeans import _assignment_pass
+
+    rng = np.random.default_rng(0)
+    rows = rng.normal(size=(5000, 4))  # more than one block of 2,048 rows
+    rows[4500] = rows[10]  # a duplicate: the nearest row of equal distance is the first
+    centers = np.vstack([rows[[10, 700, 3000]], rng.normal(size=(5, 4))])
+    inertia, nearest, distances = _assignment_pass(centers, rows)
+    squared = ((rows[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
+    assert inertia == pytest.approx(squared.min(axis=1).sum(), rel=1e-12)
+    assert nearest.tolist() == squared.argmin(axis=0).tolist()
+    assert nearest[0] == 10
+    assert np.allclose(distances, np.sqrt(squared.min(axis=0)), atol=1e-6)
+
+
+def test_minibatch_fast_path_settings_inertia_and_rows(classification_data):
+    X, y, X_pool, y_pool = classification_data
+    selector = KMeansSelector((X_pool, y_pool), n_select=0.5, batch_threshold=1000, random_state=0)
+    selector.fit(X, y)
+    clusterer = selector.clusterers_[0]
+    assert isinstance(clusterer, MiniBatchKMeans)
+    assert (clusterer.batch_size, clusterer.max_iter, clusterer.compute_labels) == (4096, 2, False)
+    assert isinstance(clusterer.init, np.ndarray) and clusterer.n_init == 1
+    # The inertia of the centres over the class, and the rows nearest them (brute force).
+    _, pool = standardise(X, X_pool)
+    members = np.flatnonzero(y_pool == 0)
+    centers = clusterer.cluster_centers_
+    squared = ((pool[members][:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
+    assert selector.inertia_[0] == pytest.approx(squared.min(axis=1).sum(), rel=1e-9)
+    quota = selector.sampling_strategy_[0]
+    chosen = selector.selected_indices_[:quota]
+    assert chosen.tolist() == members[brute_force_rows(centers, pool[members])].tolist()
+
+
+def test_an_int_n_init_keeps_scikit_learns_seeding(classification_data):
+    X, y, X_pool, y_pool = classification_data
+    selector = KMeansSelector((X_pool, y_pool), n_select=0.5, n_init=2, random_state=0)
+    selector.fit(X, y)
+    assert all(c.init == "k-means++" and c.n_init == 2 for c in selector.clusterers_)
+    fast = KMeansSelector((X_pool, y_pool), n_select=0.5, random_state=0).fit(X, y)
+    assert all(isinstance(c.init, np.ndarray) and c.n_init == 1 for c in fast.clusterers_)
+    # The one-candidate seeding costs little inertia here (measured: within 5 %).
+    assert np.all(fast.inertia_ <= 1.05 * selector.inertia_)
+
+
+def test_lloyd_is_capped_only_where_an_iteration_is_expensive():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 2)), np.repeat([0, 1], 20)
+    X_pool, y_pool = rng.normal(size=(10_100, 2)), np.r_[np.zeros(10_000, int), np.ones(100, int)]
+    selector = KMeansSelector((X_pool, y_pool), n_select={0: 100, 1: 10}, random_state=0)
+    selector.fit(X, y)
+    # 10,000 rows x 100 clusters reaches a million: at most 10 Lloyd iterations; 100 x 10 not.
+    assert [c.max_iter for c in selector.clusterers_] == [10, 300]
+    assert [type(c) for c in selector.clusterers_] == [KMeans, KMeans]
