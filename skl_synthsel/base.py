@@ -23,7 +23,13 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
 
 from .exceptions import PoolClassWarning
-from .utils._dask import DaskPoolRows, check_dask_pool, group_rows, is_dask_pool
+from .utils._dask import (
+    DaskPoolRows,
+    check_dask_pool,
+    group_rows,
+    is_dask_pool,
+    pool_pass_summary,
+)
 from .utils._feature_space import FeatureSpace
 from .utils._output import stack_one_vs_all, stack_rows
 from .utils._progress import GroupProgress
@@ -250,6 +256,7 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
         self._set_fitted(
             self._fit_selection(X, X_checked, y_labels, X_pool, pool_checked, y_pool, real_info)
         )
+        self._set_fitted(pool_pass_summary(self))  # a Dask pool's n_pool_passes_
         return self
 
     def _set_fitted(self, attributes):

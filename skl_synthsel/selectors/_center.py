@@ -9,7 +9,7 @@ from sklearn.utils.extmath import row_norms
 
 from .._solvers._chunked import squared_row_norms
 from ..base import BaseSelector, GroupSelection
-from ..utils._dask import is_dask_rows, pool_pass_summary
+from ..utils._dask import is_dask_rows
 from ..utils._docstrings import fill_doc
 from ..utils._typing import NSelect, PoolLike, RandomStateLike
 
@@ -88,9 +88,6 @@ class CenterMatchingSelector(BaseSelector):
         squared_distances = _squared_distances_to_centroid(real, pool)
         selected = np.argsort(squared_distances, kind="stable")[:n_select]
         return _selection(squared_distances, selected, -np.sqrt(squared_distances))
-
-    def _summarize(self, results, shared, n_pool):
-        return pool_pass_summary(self)
 
 
 @fill_doc
@@ -212,6 +209,3 @@ class CenterSamplingSelector(BaseSelector):
         # Normalised in log space: exp of very negative log-weights would underflow to 0/0.
         first_draw = np.exp(log_weights - np.logaddexp.reduce(log_weights))
         return _selection(squared_distances, selected, first_draw, kernel_scale=float(scale))
-
-    def _summarize(self, results, shared, n_pool):
-        return pool_pass_summary(self)

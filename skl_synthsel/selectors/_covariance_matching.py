@@ -23,7 +23,7 @@ from .._solvers import (
 from .._solvers._chunked import weighted_scatter
 from .._solvers._max_entropy import gumbel_top_k, solve_max_entropy, target_noise_radius
 from ..base import BaseSelector, GroupSelection
-from ..utils._dask import gather_limit, is_dask_rows, pool_pass_summary
+from ..utils._dask import gather_limit, is_dask_rows
 from ..utils._docstrings import fill_doc
 from ..utils._typing import NSelect, PoolLike, RandomStateLike
 from ..utils._warnings import warn_solver_fallback
@@ -457,6 +457,3 @@ class CovarianceMatchingSelector(BaseSelector):
             },
             fitted={"target_covariance": target},
         )
-
-    def _summarize(self, results, shared, n_pool):
-        return pool_pass_summary(self)

@@ -11,7 +11,7 @@ from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import has_fit_parameter
 
 from ..base import BaseSelector, GroupSelection
-from ..utils._dask import gather_limit, is_dask_rows, pool_pass_summary
+from ..utils._dask import gather_limit, is_dask_rows
 from ..utils._docstrings import fill_doc
 from ..utils._typing import NSelect, PoolLike, RandomStateLike
 
@@ -223,7 +223,6 @@ class DiscriminatorSelector(BaseSelector):
         return {
             "pool_folds": pool_folds,
             "fold_train_indices": fold_train_indices,
-            **pool_pass_summary(self),
         }
 
 

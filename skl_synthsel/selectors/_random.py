@@ -1,7 +1,6 @@
 """Random selection: the baseline every comparison of selectors needs."""
 
 from ..base import BaseSelector, GroupSelection
-from ..utils._dask import pool_pass_summary
 from ..utils._docstrings import fill_doc
 
 
@@ -47,6 +46,3 @@ class RandomSelector(BaseSelector):
         return GroupSelection(
             selected=random_state.choice(len(group.pool), group.n_select, replace=False)
         )
-
-    def _summarize(self, results, shared, n_pool):
-        return pool_pass_summary(self)

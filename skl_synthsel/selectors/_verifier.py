@@ -12,7 +12,7 @@ from sklearn.utils._param_validation import HasMethods, Interval
 from ..base import BaseSelector, GroupSelection
 from ..exceptions import QuotaNotFilledWarning
 from ..theory import critical_label_noise
-from ..utils._dask import is_dask_rows, pool_pass_summary
+from ..utils._dask import is_dask_rows
 from ..utils._docstrings import fill_doc
 from ..utils._typing import NSelect, PoolLike, RandomStateLike
 from ..utils._warnings import warn
@@ -239,7 +239,7 @@ class VerifierSelector(BaseSelector):
 
     def _summarize(self, results, shared, n_pool):
         if "calibration" not in shared:
-            return pool_pass_summary(self)
+            return {}
         # Classes given no rows keep no calibration row.
         kept_correct = sum(s.state.get("kept_correct", 0) for _, s in results)
         kept_wrong = sum(s.state.get("kept_wrong", 0) for _, s in results)
@@ -252,7 +252,6 @@ class VerifierSelector(BaseSelector):
             "phi": phi,
             "rho": rho,
             "critical_label_noise": critical_label_noise(rho, phi) if defined else np.nan,
-            **pool_pass_summary(self),
         }
 
 

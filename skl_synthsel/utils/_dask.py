@@ -364,9 +364,9 @@ def group_rows(pool, rows):
 
 
 def pool_pass_summary(selector) -> dict:
-    """``{"n_pool_passes": passes}`` for a selector fit on a Dask pool (else empty)."""
+    """``{"n_pool_passes_": passes}`` for a selector fit on a Dask pool (else empty)."""
     raw = getattr(selector, "_dask_pool_rows_", None)
-    return {} if raw is None else {"n_pool_passes": int(raw.counter.passes)}
+    return {} if raw is None else {"n_pool_passes_": int(raw.counter.passes)}
 
 
 class DaskPoolRows:
