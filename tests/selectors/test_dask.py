@@ -26,7 +26,10 @@ def client():
             n_workers=2,
             processes=True,
             threads_per_worker=1,
-            memory_limit="400MB",
+            # Each worker holds ~300 MB once it has imported the package and its
+            # dependencies; at 400 MB it would pause at 80 % and a test would hang. The
+            # 400 MB workers of the check run in benchmarks/bench_dask.py.
+            memory_limit="2GB",
             dashboard_address=None,
         ) as cluster,
         distributed.Client(cluster) as client,
