@@ -14,6 +14,8 @@ the selected mean near the centre.
 
 import numpy as np
 
+from ._chunked import weighted_scatter
+
 
 def _upper_triangle(d):
     rows, cols = np.triu_indices(d)
@@ -50,6 +52,7 @@ def covariance_gap(U, target, weights):
     -------
     gap : float
     """
-    k = weights.sum()
-    second_moment = (U * weights[:, None]).T @ U / k
+    # The chunked scatter: only rows of non-zero weight are read, and rows held as Dask
+    # blocks are summed on the cluster.
+    second_moment = weighted_scatter(U, weights) / weights.sum()
     return float(np.linalg.norm(second_moment - target))

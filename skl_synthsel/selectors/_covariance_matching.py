@@ -37,12 +37,6 @@ def _indicator(n_rows, rows):
     return weights
 
 
-def _dask_gap(centred, target, weights):
-    """:func:`covariance_gap` on Dask rows: the selected rows are gathered, or one pass."""
-    moment = weighted_scatter(centred, weights) / weights.sum()
-    return float(np.linalg.norm(moment - target))
-
-
 def _greedy_candidates(centred, n_select):
     """For the greedy on a Dask pool: the rows it chooses from, gathered (one gather).
 
@@ -345,9 +339,7 @@ class CovarianceMatchingSelector(BaseSelector):
             )
         except SolverFailedError:
             weights = np.ones(len(centred))
-        if is_dask_rows(centred):
-            return _dask_gap(centred, target, weights)
-        return float(covariance_gap(centred, target, weights))
+        return covariance_gap(centred, target, weights)
 
     def _select_group(self, group, random_state):
         real, pool, n_select = group.real, group.pool, group.n_select
