@@ -88,7 +88,8 @@ def parse_args(argv=None):
     specs = args.methods or list(harness.default_selectors())
     selectors = dict(harness.parse_method(s, args.ratio, args.n_components) for s in specs)
     config = harness.Config(
-        tables=args.tables or (["breast_cancer", "iris"] if args.quick else list(harness.TABLES)),
+        tables=args.tables
+        or (["breast_cancer", "iris"] if args.quick else harness.available_tables()),
         kinds=args.kinds or (list(QUICK_KINDS) if args.quick else list(harness.POOL_KINDS)),
         models=args.models or list(harness.MODELS),
         n_seeds=args.seeds or (1 if args.quick else 6),

@@ -16,6 +16,8 @@ from sklearn.utils.validation import _num_samples, check_is_fitted
 
 # Per-class diagnostics shown when the selector has them, in this order.
 _DIAGNOSTICS = ("covariance_gap", "random_covariance_gap")
+# A Dask pool's picture: its selected rows and at most this many others (a uniform sample).
+_DASK_PICTURE_ROWS = 100_000
 
 
 class SelectionReport:
@@ -41,13 +43,16 @@ class SelectionReport:
     weights : dict of str to float or None
         Summary of the selector's relaxed weights ``weights_``, or None if it has none.
     real_2d, pool_2d : ndarray of shape (n_rows, 2)
-        Real and pool rows on the first two principal components.
+        Real and pool rows on the first two principal components. For a Dask pool,
+        ``pool_2d`` holds the selected rows and a uniform sample of at most 100,000 others
+        (the pool is never gathered whole); the counts are over the whole pool.
     selected : ndarray of int
-        Positions of the selected rows in the pool (``selected_indices_``).
+        Positions of the selected rows in ``pool_2d`` (``selected_indices_`` for a pool in
+        memory).
     explained_variance_ratio : ndarray of shape (2,)
         Of the two components, on the real rows.
     y_real, y_pool : ndarray
-        Labels (or targets) of the real and pool rows.
+        Labels (or targets) of the real rows and of the rows of ``pool_2d``.
 
     Attributes
     ----------
@@ -152,8 +157,11 @@ class SelectionReport:
             for name in _DIAGNOSTICS
             if hasattr(selector, name + "_")
         }
-        real, pool = _feature_rows(selector, X, y_real)
+        shown = _shown_pool_rows(selector, selected)
+        real, pool = _feature_rows(selector, X, y_real, shown)
         real_2d, pool_2d, ratio = _project(real, pool, selector.random_state)
+        if shown is not None:
+            selected, y_pool = np.searchsorted(shown, selected), y_pool[shown]
         return cls(
             selector_name=type(selector).__name__,
             task=task,
@@ -298,9 +306,29 @@ def _labels(selector: Any, y: Any) -> np.ndarray:
     return values
 
 
-def _feature_rows(selector: Any, X: Any, y_real: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Real and pool rows in the selector's feature space, as the selector saw them."""
-    X_pool = selector.X_pool_
+def _shown_pool_rows(selector: Any, selected: np.ndarray) -> np.ndarray | None:
+    """The pool rows a Dask pool's picture shows, sorted; None (every row) for other pools."""
+    from ..utils._dask import is_dask_collection
+
+    if not is_dask_collection(selector.X_pool_):
+        return None
+    n_pool = len(selector.y_pool_)
+    others = np.setdiff1d(np.arange(n_pool), selected, assume_unique=True)
+    if len(others) > _DASK_PICTURE_ROWS:
+        others = np.random.RandomState(0).choice(others, _DASK_PICTURE_ROWS, replace=False)
+    return np.union1d(selected, others)
+
+
+def _feature_rows(
+    selector: Any, X: Any, y_real: np.ndarray, shown: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Real and pool rows (those ``shown``, else all) in the selector's feature space."""
+    X_pool, y_pool = selector.X_pool_, np.asarray(selector.y_pool_)
+    if shown is not None:
+        from ..utils._dask import DaskPoolRows, dask_rows_of
+
+        # Only the rows shown are gathered, reading only the blocks that hold them.
+        X_pool, y_pool = DaskPoolRows(dask_rows_of(X_pool)).take(shown), y_pool[shown]
     if getattr(selector, "feature_map", None) is not None:
         if hasattr(X, "columns") and not hasattr(X_pool, "columns"):
             import pandas as pd
@@ -312,7 +340,7 @@ def _feature_rows(selector: Any, X: Any, y_real: np.ndarray) -> tuple[np.ndarray
     in_space = selector.task_ == "regression" and getattr(selector, "match_target", False)
     space = selector.feature_space_
     real = space.transform(X, y_real if in_space else None, input_name="X")
-    pool = space.transform(X_pool, selector.y_pool_ if in_space else None, input_name="X_pool")
+    pool = space.transform(X_pool, y_pool if in_space else None, input_name="X_pool")
     return real, pool
 
 

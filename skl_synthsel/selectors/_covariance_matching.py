@@ -40,14 +40,13 @@ def _indicator(n_rows, rows):
 def _greedy_candidates(centred, n_select):
     """For the greedy on a Dask pool: the rows it chooses from, gathered (one gather).
 
-    The greedy reads every row at every step (``k`` passes), so on a Dask pool it runs on a
-    uniform sample of the class's rows (a fixed seed: the same rows at every fit): at least
-    ``50 * n_select`` and 50,000 rows, at most 64 MiB of them (the whole class if smaller).
-    Its certificate is still computed over the whole pool.
+    The greedy reads every row at every step (``k`` passes on a cluster), so it runs on the
+    client: on the whole class when its rows fit in the gather budget (64 MiB: the in-memory
+    answer exactly), else on a uniform sample of that size (a fixed seed: the same rows at
+    every fit). Its certificate is still computed over the whole pool.
     """
     n_rows = len(centred)
-    n_candidates = min(n_rows, max(50 * n_select, 50000), gather_limit(centred))
-    n_candidates = max(n_candidates, n_select)
+    n_candidates = max(min(n_rows, gather_limit(centred)), n_select)
     if n_candidates >= n_rows:
         rows = np.arange(n_rows)
     else:

@@ -18,6 +18,8 @@ from ..utils._warnings import warn
 # The Data-IQ groups each value of ``keep`` keeps.
 _KEPT = {"easy_ambiguous": ("easy", "ambiguous"), "easy": ("easy",)}
 
+# At most this many pool rows (a fixed uniform sample) estimate the share of wrong labels.
+_NOISE_SAMPLE = 10000
 # The adaptive uncertainty threshold of Curated LLM: this fraction of the uncertainties' range.
 _ADAPTIVE_FRACTION = 0.75
 
@@ -129,6 +131,15 @@ class LearningDynamicsSelector(BaseSelector):
         The pool rows the curation drops (a quota is then drawn from the others).
     real_drop_share_ : float
         ``drop="excess"`` only: the share of real rows the rule drops under cross-fitting.
+    label_noise_ : float
+        The estimated share of pool rows whose label is wrong, before any is dropped: the
+        real rows' cross-fitted mean own-label confidence ``c_real`` against the pool's
+        ``c_pool`` under the same fold models (on at most 10,000 pool rows, a fixed uniform
+        sample), with ``c_wrong`` the mean confidence a real row would have had under a
+        uniformly chosen other label: ``(c_real - c_pool) / (c_real - c_wrong)`` clipped to
+        [0, 1] (a method-of-moments estimate under random label replacement; about 0 for a
+        pool whose labels are as consistent with its features as the real rows' are). NaN
+        if a class has a single real row.
 
     See Also
     --------
@@ -250,9 +261,16 @@ class LearningDynamicsSelector(BaseSelector):
         data_iq = np.full(len(pool), "", dtype="<U9")
         data_iq[scored] = self._groups_of(confidence[scored], uncertainty[scored], threshold)
         dropped = scored & ~np.isin(data_iq, _KEPT[self.keep])
-        extra = {}
+        # The pool rows that estimate the label noise, scored by the cross-fitted models too.
+        sample = np.flatnonzero(scored)
+        if len(sample) > _NOISE_SAMPLE:
+            sample = np.sort(np.random.RandomState(0).choice(sample, _NOISE_SAMPLE, replace=False))
+        real_confidence, real_dropped, sample_confidence = self._cross_fitted_real(
+            template, real, y_real, threshold, pool[sample], y_pool[sample]
+        )
+        extra = {"label_noise": _label_noise(real_confidence, sample_confidence, self.classes_)}
         if self.drop == "excess":
-            share = self._real_drop_share(template, real, y_real, threshold)
+            share = float(real_dropped.mean()) if len(real_dropped) else 0.0
             dropped = _excess_only(dropped, confidence, y_pool, self.classes_, share)
             extra["real_drop_share"] = share
         return {
@@ -276,24 +294,40 @@ class LearningDynamicsSelector(BaseSelector):
             np.where(certain & (confidence <= y), "hard", "ambiguous"),
         )
 
-    def _real_drop_share(self, template, real, y_real, threshold):
-        """The share of real rows the rule drops, each scored by models that never saw it."""
+    def _cross_fitted_real(self, template, real, y_real, threshold, pool_rows, y_pool_rows):
+        """Cross-fitting (5 stratified folds): models that never saw a real row score it.
+
+        Returns each real row's own-label confidence and whether the rule drops it, and the
+        mean over the fold models of each of ``pool_rows``' confidence: the pool is scored
+        by the same, smaller models as the real rows, so the two compare without the full
+        model's advantage. Empty arrays if a class has a single real row.
+        """
         from sklearn.model_selection import StratifiedKFold
 
         codes = np.searchsorted(self.classes_, y_real)
+        pool_codes = np.searchsorted(self.classes_, y_pool_rows)
         n_splits = int(min(5, np.bincount(codes).min()))
         if n_splits < 2:
-            return 0.0
+            return np.empty(0), np.empty(0, dtype=bool), np.empty(0)
         folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=0)
+        confidence = np.full(len(real), np.nan)
         dropped = np.zeros(len(real), dtype=bool)
+        pool_confidence, n_models = np.zeros(len(pool_rows)), 0
         for train, held_out in folds.split(real, codes):
-            model = clone(template).fit(real[train], codes[train])
             if len(np.unique(codes[train])) < len(self.classes_):
                 continue
-            confidence, uncertainty, _ = own_label_dynamics(model, real[held_out], codes[held_out])
-            groups = self._groups_of(confidence, uncertainty, threshold)
+            model = clone(template).fit(real[train], codes[train])
+            confidence[held_out], uncertainty, _ = own_label_dynamics(
+                model, real[held_out], codes[held_out]
+            )
+            groups = self._groups_of(confidence[held_out], uncertainty, threshold)
             dropped[held_out] = ~np.isin(groups, _KEPT[self.keep])
-        return float(dropped.mean())
+            pool_confidence += own_label_dynamics(model, pool_rows, pool_codes)[0]
+            n_models += 1
+        scored = ~np.isnan(confidence)
+        if not n_models:
+            return np.empty(0), np.empty(0, dtype=bool), np.empty(0)
+        return confidence[scored], dropped[scored], pool_confidence / n_models
 
     def _select_group(self, group, random_state):
         data_iq = group.shared["data_iq"][group.pool_indices]
@@ -320,6 +354,27 @@ class LearningDynamicsSelector(BaseSelector):
             scores=group.shared["confidence"][group.pool_indices],
             diagnostics=diagnostics,
         )
+
+
+def _label_noise(real_confidence, pool_confidence, classes):
+    """The share of wrong labels in the pool, estimated by the method of moments.
+
+    Model: a pool row's label is drawn as a real row's is, or, with probability ``eps``,
+    replaced by another class chosen uniformly. A real row's cross-fitted own-label confidence
+    ``c`` averages ``c_real``; had its label been replaced, the confidence would have averaged
+    ``c_wrong = mean (1 - c) / (n_classes - 1)``. The pool's mean confidence is then
+    ``(1 - eps) c_real + eps c_wrong``, so ``eps = (c_real - c_pool) / (c_real - c_wrong)``,
+    clipped to [0, 1]; NaN when the real rows cannot be cross-fitted or their model is no
+    better than chance (``c_real <= c_wrong``).
+    """
+    if not len(real_confidence) or not len(pool_confidence) or len(classes) < 2:
+        return float("nan")
+    c_real = float(np.mean(real_confidence))
+    c_wrong = float(np.mean((1.0 - real_confidence) / (len(classes) - 1)))
+    if c_real <= c_wrong:
+        return float("nan")
+    eps = (c_real - float(np.mean(pool_confidence))) / (c_real - c_wrong)
+    return float(np.clip(eps, 0.0, 1.0))
 
 
 def _excess_only(dropped, confidence, y_pool, classes, share):

@@ -96,8 +96,12 @@ class SequentialSelector(BaseSelector):
     def _fit_selection(self, X, X_checked, y_labels, X_pool, pool_checked, y_pool, real_info):
         return self._run_steps(self.steps, X, y_labels, X_pool, y_pool, real_info)
 
-    def _run_steps(self, steps, X, y_labels, X_pool, y_pool, real_info):
-        """Fit the steps in order on shrinking pools; returns the fitted attributes."""
+    def _run_steps(self, steps, X, y_labels, X_pool, y_pool, real_info, choose=None):
+        """Fit the steps in order on shrinking pools; returns the fitted attributes.
+
+        ``choose(fitted_steps) -> selector``, if given, replaces the last step once the steps
+        before it are fitted (a composite that decides its last step from what they found).
+        """
         if not steps or not all(isinstance(step, BaseSelector) for step in steps):
             raise TypeError(
                 "steps must be a non-empty list of skl_synthsel selectors, e.g. "
@@ -113,13 +117,17 @@ class SequentialSelector(BaseSelector):
         fitted, kept = [], []
         for position, step in enumerate(steps):
             last = position == len(steps) - 1
+            if choose is not None and last:
+                # The composite's own choice of its last step, from the steps fitted so far.
+                step = choose(fitted)
             step = clone(step, safe=False)
             params = {
                 "pool": (_safe_indexing(X_pool, rows), y_pool[rows]),
                 "include_real": True,
                 "task": real_info["task_"],
             }
-            if last:
+            if last and (self.n_select != "auto" or step._supports_auto_amount):
+                # A chosen last step that cannot choose the amount keeps its own.
                 params["n_select"] = self.n_select
             if self.verbose:
                 params["verbose"] = self.verbose  # each step reports its own classes

@@ -152,3 +152,34 @@ def test_unfitted_selector_and_wrong_rows(classification_data):
         SelectionReport.from_selector(selector, X[:, :3], y)
     with pytest.raises(ValueError, match="same rows"):
         SelectionReport.from_selector(selector, X, y[:10])
+
+
+def test_a_dask_pool_is_pictured_by_its_selected_rows_and_a_sample(
+    classification_data, monkeypatch
+):
+    da = pytest.importorskip("dask.array")
+    import dask
+
+    from skl_synthsel.inspection import _report
+
+    X, y, X_pool, y_pool = classification_data
+    monkeypatch.setattr(_report, "_DASK_PICTURE_ROWS", 100)
+    pool = (da.from_array(X_pool, chunks=97), da.from_array(y_pool, chunks=97))
+    with dask.config.set(scheduler="synchronous"):
+        selector = CovarianceMatchingSelector(pool, n_select=1.0, random_state=0).fit(X, y)
+        report = SelectionReport.from_selector(selector, X, y)
+    in_memory = SelectionReport.from_selector(
+        CovarianceMatchingSelector((X_pool, y_pool), n_select=1.0, random_state=0).fit(X, y), X, y
+    )
+    # Counts over the whole pool; the picture holds the selected rows and 100 others.
+    np.testing.assert_array_equal(report.n_pool, in_memory.n_pool)
+    np.testing.assert_array_equal(report.n_selected, in_memory.n_selected)
+    n_selected = len(selector.selected_indices_)
+    assert len(report.pool_2d) == n_selected + 100 == len(report.y_pool)
+    np.testing.assert_allclose(
+        report.pool_2d[report.selected], in_memory.pool_2d[in_memory.selected], atol=1e-12
+    )
+    np.testing.assert_array_equal(
+        report.y_pool[report.selected], y_pool[selector.selected_indices_]
+    )
+    np.testing.assert_allclose(report.real_2d, in_memory.real_2d, atol=1e-12)

@@ -95,8 +95,9 @@ def test_the_reported_gap_is_the_gathered_rows_gap(client):
 
 
 def test_greedy_gives_k_rows_and_a_valid_certificate(client):
-    X, y, X_pool, y_pool = _problem(20000, 5)
-    pool = (da.from_array(X_pool, chunks=4000), da.from_array(y_pool, chunks=7000))
+    # 60,000 rows per class: above the greedy's former 50,000-row sample, within 64 MiB.
+    X, y, X_pool, y_pool = _problem(120000, 5)
+    pool = (da.from_array(X_pool, chunks=24000), da.from_array(y_pool, chunks=35000))
     greedy = CovarianceMatchingSelector(pool, method="greedy", n_select=1.0).fit(X, y)
     relaxed = CovarianceMatchingSelector((X_pool, y_pool), method="relaxed", n_select=1.0).fit(X, y)
     assert len(np.unique(greedy.selected_indices_)) == len(greedy.selected_indices_) == 300
@@ -105,6 +106,12 @@ def test_greedy_gives_k_rows_and_a_valid_certificate(client):
     bound = greedy.covariance_gap_ - greedy.certificate_
     assert np.all(bound <= relaxed.relaxed_lower_bound_ + relaxed.duality_gap_ + 1e-9)
     assert np.all(greedy.covariance_gap_ < 0.5 * greedy.random_covariance_gap_)
+    # A class within the gather budget is matched whole: the in-memory greedy's rows exactly.
+    in_memory = CovarianceMatchingSelector((X_pool, y_pool), method="greedy", n_select=1.0).fit(
+        X, y
+    )
+    np.testing.assert_array_equal(greedy.selected_indices_, in_memory.selected_indices_)
+    np.testing.assert_allclose(greedy.covariance_gap_, in_memory.covariance_gap_, atol=1e-12)
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from skl_synthsel import (
     LearningDynamicsSelector,
     RandomSelector,
     SequentialSelector,
+    VerifierSelector,
     make_pipeline,
 )
 
@@ -73,10 +74,33 @@ def test_auto_drops_planted_wrong_labels_and_takes_less_of_a_distorted_pool():
     faithful_amount = len(
         AutoSelector((X_pool, y_pool), random_state=0).fit(X, y).selected_indices_
     )
-    selector = AutoSelector((distorted, noisy), random_state=0).fit(X, y)
-    chosen = selector.selected_indices_
+    # label_noise_tolerance=1: curation and matching, never the verified rows.
+    selector = AutoSelector((distorted, noisy), label_noise_tolerance=1.0, random_state=0)
+    chosen = selector.fit(X, y).selected_indices_
+    assert selector.strategy_ == "match"
     assert wrong[chosen].mean() < 0.5 * wrong.mean()  # curation removed most planted labels
     assert len(chosen) < 0.8 * faithful_amount
+
+
+@pytest.mark.parametrize("rate", [0.25, 0.4])
+def test_auto_adds_only_verified_rows_when_the_labels_are_unreliable(rate):
+    X, y, X_pool, y_pool = _table(seed=2)
+    wrong = np.random.default_rng(0).random(len(y_pool)) < rate
+    noisy = np.where(wrong, 1 - y_pool, y_pool)
+    selector = AutoSelector((X_pool, noisy), random_state=0).fit(X, y)
+    # The estimate is the planted rate (flips to the other class) up to sampling error.
+    assert selector.label_noise_ == selector.steps_[0].label_noise_
+    assert abs(selector.label_noise_ - wrong.mean()) < 0.06
+    assert selector.strategy_ == "verify"
+    assert isinstance(selector.steps_[1], VerifierSelector)
+    # Two rows per real row of each class, those the verifier is surest of: few are wrong.
+    assert selector.sampling_strategy_ == {k: 2 * int(np.sum(y == k)) for k in (0, 1)}
+    assert wrong[selector.selected_indices_].mean() < 0.05 * rate / 0.25
+    faithful = AutoSelector((X_pool, y_pool), random_state=0).fit(X, y)
+    assert faithful.strategy_ == "match" and faithful.label_noise_ < 0.05
+    # A fixed amount is the verifier's too.
+    fixed = AutoSelector((X_pool, noisy), n_select=1.0, random_state=0).fit(X, y)
+    assert fixed.sampling_strategy_ == {k: int(np.sum(y == k)) for k in (0, 1)}
 
 
 def test_auto_regression_skips_curation(regression_data):
