@@ -310,12 +310,11 @@ class LearningDynamicsSelector(BaseSelector):
         if n_splits < 2:
             return np.empty(0), np.empty(0, dtype=bool), np.empty(0)
         folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=0)
-        confidence = np.full(len(real), np.nan)
+        # Every training fold holds every class: n_splits is at most the smallest class.
+        confidence = np.empty(len(real))
         dropped = np.zeros(len(real), dtype=bool)
-        pool_confidence, n_models = np.zeros(len(pool_rows)), 0
+        pool_confidence = np.zeros(len(pool_rows))
         for train, held_out in folds.split(real, codes):
-            if len(np.unique(codes[train])) < len(self.classes_):
-                continue
             model = clone(template).fit(real[train], codes[train])
             confidence[held_out], uncertainty, _ = own_label_dynamics(
                 model, real[held_out], codes[held_out]
@@ -323,11 +322,7 @@ class LearningDynamicsSelector(BaseSelector):
             groups = self._groups_of(confidence[held_out], uncertainty, threshold)
             dropped[held_out] = ~np.isin(groups, _KEPT[self.keep])
             pool_confidence += own_label_dynamics(model, pool_rows, pool_codes)[0]
-            n_models += 1
-        scored = ~np.isnan(confidence)
-        if not n_models:
-            return np.empty(0), np.empty(0, dtype=bool), np.empty(0)
-        return confidence[scored], dropped[scored], pool_confidence / n_models
+        return confidence, dropped, pool_confidence / n_splits
 
     def _select_group(self, group, random_state):
         data_iq = group.shared["data_iq"][group.pool_indices]
