@@ -5,6 +5,10 @@ weights. Top-k is right when the relaxed optimum is nearly integral (a target ou
 most ``d(d+1)/2 + 1`` fractional weights). When the target is reachable the optimal face is
 large, the weights are nearly uniform and top-k is almost arbitrary; systematic rounding keeps
 every row with probability close to its weight, so the start's scatter is near the relaxed one.
+On an exactly reachable target (given a ``random_state``) the start is a systematic sample in a
+random order from a random offset instead: every start on the optimal face is as good, and the
+weights' last digits (which differ with the solver, the data's layout or the BLAS) must not
+choose among them.
 
 The swap repair is a local search on the exact subset objective. On large pools it runs on a
 candidate set of the rows whose removal or addition helps most, with their quadratic forms kept
@@ -38,12 +42,32 @@ def _systematic(weights, k):
     return rows[np.argsort(-weights[rows], kind="stable")]
 
 
-def _start(U, target, weights, k, normaliser, chunk_rows):
-    """The better of top-k and systematic rounding (for feasible weights) by the exact gap."""
-    top = _top_k(weights, k)
+def _random_systematic(weights, k, random_state):
+    """A systematic sample: rows in a random order, kept where the running sum of their
+    weights crosses ``j + u`` for one uniform ``u``; each row is kept with probability its
+    weight (weights in ``[0, 1]`` summing to ``k``)."""
+    order = random_state.permutation(weights.size)
+    offset = random_state.uniform()
+    # Clipped so that float round-off in the sum cannot make a (k+1)-th crossing.
+    cumulative = np.floor(np.minimum(np.cumsum(weights[order]) - offset, k - 0.5) + 1.0)
+    picks = np.diff(cumulative, prepend=0.0)
+    rows = order[picks > 0]
+    if rows.size != k or np.any(picks > 1):
+        return None
+    return rows  # in the random order: on an exact match the weights do not rank the rows
+
+
+def _start(U, target, weights, k, normaliser, chunk_rows, random_state=None):
+    """The better of top-k and systematic rounding (for feasible weights) by the exact gap;
+    with a ``random_state``, a random systematic sample."""
     feasible = (
         weights.min() >= 0 and weights.max() <= 1 and abs(weights.sum() - k) <= 1e-6 * max(k, 1)
     )
+    if random_state is not None and feasible and k < weights.size:
+        rows = _random_systematic(weights, k, random_state)
+        if rows is not None:
+            return rows
+    top = _top_k(weights, k)
     systematic = _systematic(weights, k) if feasible and k < weights.size else None
     if systematic is None:
         return top
@@ -58,7 +82,16 @@ def _start(U, target, weights, k, normaliser, chunk_rows):
 
 
 def round_relaxed_weights(
-    U, target, weights, k, *, n_candidates=512, max_swaps=None, normaliser=None, chunk_rows=None
+    U,
+    target,
+    weights,
+    k,
+    *,
+    n_candidates=512,
+    max_swaps=None,
+    normaliser=None,
+    chunk_rows=None,
+    random_state=None,
 ):
     """Choose ``k`` rows from relaxed weights, then improve them by pairwise swaps.
 
@@ -89,18 +122,22 @@ def round_relaxed_weights(
         target it rounds the mixture variant (see :func:`mixture_problem`).
     chunk_rows : int or None
         Rows per chunk of the passes over the pool.
+    random_state : RandomState or None
+        ``None``: the start is the better of top-k and systematic rounding. A ``RandomState``
+        (for weights that match the target exactly: a large optimal face): a systematic sample
+        in a random order from a random offset, each row kept with probability its weight.
 
     Returns
     -------
     selected : ndarray of shape (k,)
-        Indices of the chosen rows: by decreasing relaxed weight, each swapped-in row in the
-        place of the row it replaced.
+        Indices of the chosen rows: by decreasing relaxed weight (with a ``random_state``: in
+        the random order), each swapped-in row in the place of the row it replaced.
     n_swaps : int
         The number of swaps made.
     """
     n_rows = U.shape[0]
     normaliser = float(k if normaliser is None else normaliser)
-    selected = _start(U, target, weights, k, normaliser, chunk_rows)
+    selected = _start(U, target, weights, k, normaliser, chunk_rows, random_state)
     if k == n_rows:
         return selected, 0
     max_swaps = 10 * k if max_swaps is None else max_swaps

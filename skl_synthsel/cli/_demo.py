@@ -26,12 +26,14 @@ DATASETS = {"breast_cancer": load_breast_cancer, "wine": load_wine, "digits": lo
 
 
 def _selector_variants():
-    """Every selector with its defaults; covariance matching by each method; the amounts that
-    the curation and the recommended selector choose themselves."""
+    """Every selector with its defaults; covariance matching also by its other methods and the
+    paper's target; the amounts that the curation and the recommended selector choose themselves."""
     for name, selector in METHODS.items():
         if name == "covariance_matching":
-            for method in ("entropy", "relaxed", "greedy"):
-                yield f"covariance_matching ({method})", dict(method=method), selector
+            yield name, {}, selector
+            yield f"{name} (paper's target)", dict(target="empirical"), selector
+            for method in ("entropy", "greedy"):
+                yield f"{name} ({method})", dict(method=method), selector
         elif name == "auto":
             yield "auto (n_select='auto')", dict(n_select="auto"), selector
         elif name == "learning_dynamics":

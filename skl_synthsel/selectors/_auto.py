@@ -152,7 +152,7 @@ class AutoSelector(SequentialSelector):
             "feature_map": self.feature_map,
             "match_target": self.match_target,
         }
-        matching = CovarianceMatchingSelector(None, method="entropy", **shared)
+        matching = CovarianceMatchingSelector(None, method="entropy", target="empirical", **shared)
         if real_info["task_"] != "classification":
             attributes = self._run_steps([matching], X, y_labels, X_pool, y_pool, real_info)
             return {**attributes, "label_noise_": float("nan"), "strategy_": "match"}

@@ -29,6 +29,9 @@ from ..utils._typing import NSelect, PoolLike, RandomStateLike
 from ..utils._warnings import warn_solver_fallback
 
 _N_RANDOM_DRAWS = 10
+# Relaxed weights within this share of the target's norm match it exactly (to the solvers'
+# tolerance): a reachable target.
+_REACHABLE_RTOL = 1e-5
 
 
 def _indicator(n_rows, rows):
@@ -74,35 +77,41 @@ class CovarianceMatchingSelector(BaseSelector):
     ----------
     {pool}
     {n_select}
-    method : {"entropy", "relaxed", "greedy"}, default="entropy"
-        ``"entropy"`` (the default) matches the target only as far as it is known: with few
-        real rows the target covariance is itself off the truth by about its sampling error
-        ``r`` (the Ledoit-Wolf estimate, ``noise_radius_``), and a selection closer to it than
-        that only copies the real sample's noise. It finds the maximum-entropy distribution
-        ``p`` over the class's pool rows whose second moment about the real class mean is
-        within ``radius_scale * r`` of the target, then draws the quota without replacement
-        from ``p`` (Gumbel-top-k). A faithful pool leaves the constraint slack: ``p`` is
-        uniform and the draw is random. A distorted pool makes it bind: ``p`` tilts toward the
-        rows that restore the covariance. If the radius is out of the pool's reach (a singular
-        target, a pool without rows in some direction), the radius grows to the closest
-        distribution's gap plus ``r``: matching goes as far as the pool allows and never
-        closer than the noise (``radius_reached_`` is then 0 and ``noise_radius_`` the radius
-        used). ``radius_scale=0`` is the paper's exact matching by ``"relaxed"``.
-        ``"relaxed"`` is the paper's exact matching, solved as a convex relaxation (weights ``w``
-        in ``[0, 1]``, ``sum w = k``) with ``solver``, then rounded to exactly ``k`` rows (the
-        better of top-k and a systematic rounding, followed by a swap repair: a local search
-        on the exact objective); its optimum is a lower bound on the gap of any subset.
+    method : {"relaxed", "entropy", "greedy"}, default="relaxed"
+        ``"relaxed"`` (the default) is the paper's matching, solved as a convex relaxation
+        (weights ``w`` in ``[0, 1]``, ``sum w = k``) with ``solver``, then rounded to exactly
+        ``k`` rows (the better of top-k and a systematic rounding, followed by a swap repair: a
+        local search on the exact objective); its optimum is a lower bound on the gap of any
+        subset.
+        ``"entropy"`` matches the target only as far as it is known: with few real rows the
+        target covariance is itself off the truth by about its sampling error ``r`` (the
+        Ledoit-Wolf estimate, ``noise_radius_``), and a selection closer to it than that only
+        copies the real sample's noise. It finds the maximum-entropy distribution ``p`` over
+        the class's pool rows whose second moment about the real class mean is within
+        ``radius_scale * r`` of the target, then draws the quota without replacement from ``p``
+        (Gumbel-top-k). A faithful pool leaves the constraint slack: ``p`` is uniform and the
+        draw is random. A distorted pool makes it bind: ``p`` tilts toward the rows that
+        restore the covariance. If the radius is out of the pool's reach (a singular target, a
+        pool without rows in some direction), the radius grows to the closest distribution's
+        gap plus ``r`` (``radius_reached_`` is then 0 and ``noise_radius_`` the radius used).
+        Its effective number of rows, ``perplexity_``, is the amount ``n_select="auto"``
+        selects: the method for an amount chosen from the data. ``radius_scale=0`` is the
+        paper's exact matching by ``"relaxed"``.
         ``"greedy"`` is the paper's exact forward greedy on the sample covariance (own mean,
         ``ddof=0``), started from the pool row nearest the real class mean.
-    target : {"empirical", "pool_shrunk"}, default="empirical"
-        The target covariance. ``"empirical"``: the real rows' covariance from
-        ``covariance_estimator`` (the paper's target). ``"pool_shrunk"``: that estimate shrunk
-        toward the pool's own class covariance, ``(1 - a) C_real + a C_pool`` with the
-        Ledoit-Wolf-type weight ``a = min(1, r^2 / ||C_real - C_pool||^2)``: a pool as close
-        to the real rows as their own noise pulls the target toward itself, a distorted pool
-        is overruled by the real rows (``target_shrinkage_`` holds ``a``). For
-        ``method="entropy"`` the radius shrinks with it, to ``sqrt(1 - a) r``, the expected
-        error of the shrunk target.
+    target : {"pool_shrunk", "empirical"}, default="pool_shrunk"
+        The target covariance. ``"pool_shrunk"`` (the default): the real rows' estimate from
+        ``covariance_estimator`` shrunk toward the pool's own class second moment about the
+        real class mean, ``(1 - a) C_real + a C_pool`` with the Ledoit-Wolf-type weight
+        ``a = min(1, r^2 / ||C_real - C_pool||^2)``, ``r^2`` the real estimate's sampling
+        variance: a pool as close to the real rows as their own noise pulls the target toward
+        itself (matching then keeps the pool's spread instead of copying the real sample's
+        noise), a distorted pool is overruled by the real rows (``target_shrinkage_`` holds
+        ``a``). For ``method="entropy"`` the radius shrinks with it, to ``sqrt(1 - a) r``, the
+        expected error of the shrunk target. ``"empirical"``: the real rows' estimate alone,
+        the paper's target. On the tabular benchmark (:ref:`benchmarks`) the shrunk target is
+        the one that is no worse than random rows on faithful pools; the paper's target loses
+        to random there with 25-80 real rows per class.
     radius_scale : float, default=1.0
         ``method="entropy"`` only: the radius in units of the target's estimated noise
         ``r``. ``0`` is the paper's exact matching; larger values keep more of the pool.
@@ -206,16 +215,20 @@ class CovarianceMatchingSelector(BaseSelector):
     >>> X_res, y_res = selector.fit_resample(X, y)
     >>> X_res.shape
     (225, 4)
-    >>> # A faithful pool is within the target's noise: the draw is uniform over each class.
-    >>> selector.perplexity_.round().tolist()
-    [1000.0, 1000.0, 1000.0]
-    >>> # An over-dispersed quarter of the pool: the distribution tilts to repair it.
+    >>> # A faithful pool is as close to the real rows as their own noise: the target is
+    >>> # the pool's spread, and the rows chosen keep it better than random rows do.
+    >>> selector.target_shrinkage_.tolist()
+    [1.0, 1.0, 1.0]
+    >>> bool(all(selector.covariance_gap_ < 0.2 * selector.random_covariance_gap_))
+    True
+    >>> # An over-dispersed quarter of the pool: the real rows overrule it, and the rows
+    >>> # chosen repair the covariance.
     >>> X_pool[::4] *= 1.6
     >>> selector = CovarianceMatchingSelector((X_pool, y_pool), n_select=0.5, random_state=0)
     >>> selector = selector.fit(X, y)
-    >>> bool(all(selector.perplexity_ < 900))
+    >>> bool(all(selector.target_shrinkage_ < 0.01))
     True
-    >>> bool(all(selector.covariance_gap_ < 0.2 * selector.random_covariance_gap_))
+    >>> bool(all(selector.covariance_gap_ < 0.05 * selector.random_covariance_gap_))
     True
     """
 
@@ -235,8 +248,8 @@ class CovarianceMatchingSelector(BaseSelector):
         pool: PoolLike,
         *,
         n_select: NSelect = 1.0,
-        method: Literal["entropy", "greedy", "relaxed"] = "entropy",
-        target: Literal["empirical", "pool_shrunk"] = "empirical",
+        method: Literal["entropy", "greedy", "relaxed"] = "relaxed",
+        target: Literal["empirical", "pool_shrunk"] = "pool_shrunk",
         radius_scale: float = 1.0,
         covariance_estimator: Any | None = None,
         solver: str = "auto",
@@ -385,8 +398,16 @@ class CovarianceMatchingSelector(BaseSelector):
             except SolverFailedError as exc:
                 warn_solver_fallback(exc, "method='greedy'")
             else:
+                # A target matched exactly (e.g. a faithful pool's shrunk target): the optimal
+                # face is large, so the seed, not the weights' last digits, picks the start.
+                reachable = certificate.objective <= _REACHABLE_RTOL * np.linalg.norm(matched)
                 selected, n_swaps = round_relaxed_weights(
-                    centred, matched, weights, n_select, normaliser=normaliser
+                    centred,
+                    matched,
+                    weights,
+                    n_select,
+                    normaliser=normaliser,
+                    random_state=random_state if reachable else None,
                 )
         if selected is None:
             # The mixture's greedy starts from the real rows (mean 0 in these coordinates).

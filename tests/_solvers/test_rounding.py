@@ -86,3 +86,30 @@ def test_start_is_the_better_of_top_k_and_systematic_rounding():
         _rounding._start(U, target, np.arange(2000.0), 200, 200.0, None),
         _rounding._top_k(np.arange(2000.0), 200),
     )
+
+
+def test_seeded_start_keeps_each_row_with_probability_its_weight():
+    # Unequal weights with some 0s and 1s, summing to k: the inclusion frequencies over many
+    # seeds (Monte Carlo) against the weights; 1s always kept, 0s never.
+    rng = np.random.default_rng(3)
+    weights = np.concatenate([np.ones(5), np.zeros(5), rng.uniform(0.05, 0.95, size=40)])
+    weights[10:] *= (25 - 5) / weights[10:].sum()  # sum k = 25
+    assert weights.max() <= 1
+    U, target = _problem(50, reachable=True)
+    counts = np.zeros(50)
+    n_draws = 4000
+    for seed in range(n_draws):
+        rows = _rounding._start(U, target, weights, 25, 25.0, None, np.random.RandomState(seed))
+        assert len(np.unique(rows)) == 25
+        counts[rows] += 1
+    frequency = counts / n_draws
+    assert np.all(frequency[:5] == 1) and np.all(frequency[5:10] == 0)
+    # Binomial standard error at most 0.008: five of them.
+    np.testing.assert_allclose(frequency, weights, atol=0.04)
+    # The same seed, the same rows; a perturbation in the last digits changes nothing.
+    perturbed = np.clip(weights * (1 + 1e-13 * rng.standard_normal(50)), 0, 1)
+    first, second = (
+        _rounding._start(U, target, w, 25, 25.0, None, np.random.RandomState(7))
+        for w in (weights, perturbed)
+    )
+    assert np.array_equal(first, second)

@@ -57,11 +57,12 @@ def test_reachable_target_is_matched_ten_times_better_than_random():
 
 def test_relaxed_bound_below_greedy_and_rounded_gaps_in_the_same_space(classification_data):
     X, y, X_pool, y_pool = classification_data
+    # The paper's target: the real rows' covariance, recomputed below.
     relaxed = CovarianceMatchingSelector(
-        (X_pool, y_pool), method="relaxed", n_select=1.0, random_state=0
+        (X_pool, y_pool), method="relaxed", target="empirical", n_select=1.0, random_state=0
     )
     greedy = CovarianceMatchingSelector(
-        (X_pool, y_pool), n_select=1.0, method="greedy", random_state=0
+        (X_pool, y_pool), n_select=1.0, method="greedy", target="empirical", random_state=0
     )
     relaxed.fit(X, y)
     greedy.fit(X, y)
@@ -107,7 +108,7 @@ def test_shrunk_target_and_pca(classification_data):
 def test_regression_matches_the_features_and_optionally_the_target(regression_data):
     X, y, X_pool, y_pool = regression_data
     selector = CovarianceMatchingSelector(
-        (X_pool, y_pool), method="relaxed", n_select=100, random_state=0
+        (X_pool, y_pool), method="relaxed", target="empirical", n_select=100, random_state=0
     )
     X_res, y_res = selector.fit_resample(X, y)
     assert selector.task_ == "regression"
@@ -119,7 +120,12 @@ def test_regression_matches_the_features_and_optionally_the_target(regression_da
         np.linalg.norm(np.cov(((X - X.mean(axis=0)) / X.std(axis=0)).T, bias=True))
     )
     joint = CovarianceMatchingSelector(
-        (X_pool, y_pool), method="relaxed", n_select=100, match_target=True, random_state=0
+        (X_pool, y_pool),
+        method="relaxed",
+        target="empirical",
+        n_select=100,
+        match_target=True,
+        random_state=0,
     ).fit(X, y)
     standardised = np.column_stack([X, y])
     standardised = (standardised - standardised.mean(axis=0)) / standardised.std(axis=0)
@@ -131,12 +137,19 @@ def test_regression_rejects_a_wrong_relation_between_features_and_target(regress
     # Half the pool has the sign of its targets flipped: a generator that got the relation wrong.
     broken = y_pool.copy()
     broken[::2] *= -1
+    flipped = np.arange(0, len(y_pool), 2)
     selector = CovarianceMatchingSelector(
-        (X_pool, broken), method="relaxed", n_select=100, match_target=True, random_state=0
+        (X_pool, broken), n_select=100, match_target=True, target="empirical", random_state=0
     )
     selector.fit(X, y)
-    kept_broken = np.isin(selector.selected_indices_, np.arange(0, len(y_pool), 2)).mean()
-    assert kept_broken < 0.3
+    assert np.isin(selector.selected_indices_, flipped).mean() < 0.3
+    # The default target gives the broken pool the Ledoit-Wolf weight r^2 / distance^2 (about
+    # 0.25 with 50 real rows in 4 coordinates), so it keeps more of it, still fewer than random.
+    shrunk = CovarianceMatchingSelector(
+        (X_pool, broken), n_select=100, match_target=True, random_state=0
+    ).fit(X, y)
+    assert 0.1 < shrunk.target_shrinkage_[0] < 0.5
+    assert np.isin(shrunk.selected_indices_, flipped).mean() < 0.45
 
 
 def test_solver_failure_falls_back_to_greedy_with_a_warning(classification_data):
@@ -245,9 +258,10 @@ def test_noise_radius_is_the_ledoit_wolf_estimate_of_the_target_error():
 
 def test_entropy_method_on_a_faithful_pool_is_a_uniform_draw():
     X, y, X_pool, y_pool, _ = _gaussian_classes(30, 1000, 1.0, seed=0)
-    selector = CovarianceMatchingSelector((X_pool, y_pool), n_select=2.0, random_state=0)
+    selector = CovarianceMatchingSelector(
+        (X_pool, y_pool), n_select=2.0, method="entropy", target="empirical", random_state=0
+    )
     selector.fit(X, y)
-    assert selector.method == "entropy"
     assert np.all(selector.radius_reached_ == 1)
     # The radius is the target's own noise: a faithful pool is within it or just outside, so p
     # is uniform or nearly so (a perplexity of the pool's size is a uniform p).
@@ -261,7 +275,9 @@ def test_entropy_method_repairs_a_truncated_pool():
     # A truncated (low-spread) pool with a wide tail: the radius binds and p tilts to the tail.
     X, y, X_pool, y_pool, _ = _gaussian_classes(60, 1500, 0.3, seed=1)
     X_pool[::10] *= 4.0  # a tenth of the pool spread out
-    selector = CovarianceMatchingSelector((X_pool, y_pool), n_select=1.0, random_state=0)
+    selector = CovarianceMatchingSelector(
+        (X_pool, y_pool), n_select=1.0, method="entropy", target="empirical", random_state=0
+    )
     selector.fit(X, y)
     # Where the radius is met p tilts; where it is out of reach the class is matched exactly.
     reached = selector.radius_reached_ == 1
@@ -277,17 +293,18 @@ def test_entropy_method_repairs_a_truncated_pool():
 
 def test_auto_amount_takes_the_whole_faithful_pool_and_less_of_a_distorted_one():
     X, y, X_pool, y_pool, _ = _gaussian_classes(30, 500, 1.0, seed=3)
-    faithful = CovarianceMatchingSelector((X_pool, y_pool), n_select="auto", random_state=0)
+    kwargs = {"n_select": "auto", "method": "entropy", "random_state": 0}
+    faithful = CovarianceMatchingSelector((X_pool, y_pool), **kwargs)
     assert len(faithful.fit(X, y).selected_indices_) > 900
     X_pool[::3] *= 3.0  # a third of the pool over-dispersed
-    distorted = CovarianceMatchingSelector((X_pool, y_pool), n_select="auto", random_state=0)
+    distorted = CovarianceMatchingSelector((X_pool, y_pool), **kwargs)
     assert len(distorted.fit(X, y).selected_indices_) < 900
 
 
 def test_radius_zero_is_the_papers_exact_matching(classification_data):
     X, y, X_pool, y_pool = classification_data
     exact = CovarianceMatchingSelector(
-        (X_pool, y_pool), n_select=1.0, radius_scale=0.0, random_state=0
+        (X_pool, y_pool), n_select=1.0, method="entropy", radius_scale=0.0, random_state=0
     ).fit(X, y)
     relaxed = CovarianceMatchingSelector(
         (X_pool, y_pool), n_select=1.0, method="relaxed", random_state=0
@@ -299,7 +316,7 @@ def test_radius_zero_is_the_papers_exact_matching(classification_data):
 def test_mixture_and_auto_need_the_right_method(classification_data):
     X, y, X_pool, y_pool = classification_data
     with pytest.raises(ValueError, match="mixture=True"):
-        CovarianceMatchingSelector((X_pool, y_pool), mixture=True).fit(X, y)
+        CovarianceMatchingSelector((X_pool, y_pool), mixture=True, method="entropy").fit(X, y)
     with pytest.raises(ValueError, match="n_select='auto'"):
         CovarianceMatchingSelector((X_pool, y_pool), n_select="auto", method="greedy").fit(X, y)
 
@@ -333,9 +350,13 @@ def test_fitted_swaps_and_rows_are_the_rounding_of_the_fitted_weights(classifica
     from skl_synthsel._solvers import round_relaxed_weights
 
     X, y, X_pool, y_pool = classification_data
+    # A shrunk pool puts the paper's target out of reach: the start is the deterministic
+    # rounding of the weights (an exactly matched target draws it from the seed, tested below).
+    X_pool = 0.5 * X_pool
     selector = CovarianceMatchingSelector(
-        (X_pool, y_pool), n_select=2.0, method="relaxed", random_state=0
+        (X_pool, y_pool), n_select=2.0, method="relaxed", target="empirical", random_state=0
     ).fit(X, y)
+    assert np.all(selector.relaxed_lower_bound_ > 0.01 * selector.target_norm_)
     real = selector.feature_space_.transform(X, input_name="X")
     pool = selector.feature_space_.transform(X_pool, input_name="X_pool")
     start = 0
@@ -351,3 +372,20 @@ def test_fitted_swaps_and_rows_are_the_rounding_of_the_fitted_weights(classifica
         assert np.array_equal(fitted, rows[chosen])
         start += quota
     assert selector.n_swaps_.sum() > 0  # the repair did work here, so the count is tested
+
+
+def test_an_exactly_matched_target_draws_the_start_from_the_seed(classification_data):
+    # A faithful pool: the shrunk target is the pool's own moment, matched exactly by uniform
+    # weights, so every subset near the optimal face is as good: the seed chooses among them.
+    X, y, X_pool, y_pool = classification_data
+    fits = [
+        CovarianceMatchingSelector((X_pool, y_pool), n_select=2.0, random_state=seed).fit(X, y)
+        for seed in (0, 0, 1)
+    ]
+    assert np.all(fits[0].target_shrinkage_ == 1.0)
+    assert np.all(fits[0].relaxed_lower_bound_ < 1e-5 * fits[0].target_norm_)
+    assert np.array_equal(fits[0].selected_indices_, fits[1].selected_indices_)
+    overlap = np.isin(fits[0].selected_indices_, fits[2].selected_indices_).mean()
+    assert overlap < 0.5  # another seed, another subset (random subsets overlap by about 8 %)
+    for fit in (fits[0], fits[2]):
+        assert np.all(fit.covariance_gap_ < 0.2 * fit.random_covariance_gap_)

@@ -73,7 +73,7 @@ def test_auto_uses_the_fast_solver_on_large_problems(
 
 def test_mixture_matches_real_plus_selected_rows(classification_data):
     X, y, X_pool, y_pool = classification_data
-    kwargs = {"covariance_estimator": LedoitWolf(), "random_state": 0}
+    kwargs = {"covariance_estimator": LedoitWolf(), "target": "empirical", "random_state": 0}
     mixture = CovarianceMatchingSelector(
         (X_pool, y_pool), method="relaxed", mixture=True, **kwargs
     ).fit(X, y)
@@ -112,6 +112,7 @@ def test_fast_solver_failure_falls_back_to_greedy_with_a_warning(classification_
     selector = CovarianceMatchingSelector(
         (X_pool, y_pool),
         method="relaxed",
+        target="empirical",
         solver="fast",
         random_state=0,
         # The target is reachable: without the projection the crippled solver fails.
@@ -124,7 +125,9 @@ def test_fast_solver_failure_falls_back_to_greedy_with_a_warning(classification_
     )
     with pytest.warns(UserWarning, match="fast solver stopped.*falling back to method='greedy'"):
         selector.fit(X, y)
-    greedy = CovarianceMatchingSelector((X_pool, y_pool), method="greedy", random_state=0).fit(X, y)
+    greedy = CovarianceMatchingSelector(
+        (X_pool, y_pool), method="greedy", target="empirical", random_state=0
+    ).fit(X, y)
     assert np.array_equal(selector.selected_indices_, greedy.selected_indices_)
 
 

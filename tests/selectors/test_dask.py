@@ -208,9 +208,9 @@ def test_local_scheduler_without_a_client():
     X, y, X_pool, y_pool = _problem(3000, 3)
     with dask.config.set(scheduler="threads"):
         selector = CovarianceMatchingSelector(
-            (da.from_array(X_pool, chunks=700), y_pool), method="relaxed", solver="fast"
+            (da.from_array(X_pool, chunks=700), y_pool), solver="fast", random_state=0
         ).fit(X, y)
-    in_memory = CovarianceMatchingSelector((X_pool, y_pool), method="relaxed", solver="fast").fit(
+    in_memory = CovarianceMatchingSelector((X_pool, y_pool), solver="fast", random_state=0).fit(
         X, y
     )
     np.testing.assert_allclose(selector.covariance_gap_, in_memory.covariance_gap_, atol=1e-9)
