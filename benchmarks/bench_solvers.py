@@ -365,7 +365,7 @@ def worker_selector(name, n_rows, n_classes, d):
     pool, y_pool = X[200 * n_classes :], y[200 * n_classes :]
     unit = _blas_pass_seconds(pool)
     method, _, variant = name.partition(":")
-    params = {"method": variant} if variant else {}
+    params = _VARIANTS[variant] if variant in _VARIANTS else {"method": variant} if variant else {}
     selector = METHODS[method]((pool, y_pool), n_select=5.0, random_state=0, **params)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -384,13 +384,21 @@ def worker_selector(name, n_rows, n_classes, d):
 _WORKERS["selector"] = worker_selector
 
 
+# Named variants of a selector in the table; any other ``name:variant`` sets ``method=variant``.
+_VARIANTS = {"paper": {"method": "relaxed", "target": "empirical"}}
+
+
 def _selector_names():
     from skl_synthsel.cli._select import METHODS
 
     names = []
     for method in METHODS:
         if method == "covariance_matching":
-            names += [f"{method}:{variant}" for variant in ("entropy", "relaxed", "greedy")]
+            # The default (relaxed, pool_shrunk), the paper's target, the other methods.
+            names += [
+                method,
+                *(f"{method}:{variant}" for variant in ("paper", "entropy", "greedy")),
+            ]
         else:
             names.append(method)
     return names
