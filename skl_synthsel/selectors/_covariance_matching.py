@@ -82,7 +82,9 @@ class CovarianceMatchingSelector(BaseSelector):
         (weights ``w`` in ``[0, 1]``, ``sum w = k``) with ``solver``, then rounded to exactly
         ``k`` rows (the better of top-k and a systematic rounding, followed by a swap repair: a
         local search on the exact objective); its optimum is a lower bound on the gap of any
-        subset.
+        subset. When the weights match the target exactly (a large optimal face, as with a
+        faithful pool's shrunk target), the rounding starts from a systematic sample of them
+        drawn with ``random_state``.
         ``"entropy"`` matches the target only as far as it is known: with few real rows the
         target covariance is itself off the truth by about its sampling error ``r`` (the
         Ledoit-Wolf estimate, ``noise_radius_``), and a selection closer to it than that only
@@ -109,9 +111,9 @@ class CovarianceMatchingSelector(BaseSelector):
         noise), a distorted pool is overruled by the real rows (``target_shrinkage_`` holds
         ``a``). For ``method="entropy"`` the radius shrinks with it, to ``sqrt(1 - a) r``, the
         expected error of the shrunk target. ``"empirical"``: the real rows' estimate alone,
-        the paper's target. On the tabular benchmark (:ref:`benchmarks`) the shrunk target is
-        the one that is no worse than random rows on faithful pools; the paper's target loses
-        to random there with 25-80 real rows per class.
+        the paper's target. On the tabular benchmark (:ref:`benchmark_covariance_target`) the
+        shrunk target is level with random rows on faithful pools; the paper's target, with
+        25-80 real rows per class, loses to them.
     radius_scale : float, default=1.0
         ``method="entropy"`` only: the radius in units of the target's estimated noise
         ``r``. ``0`` is the paper's exact matching; larger values keep more of the pool.
