@@ -345,6 +345,10 @@ def _sweep_line(row):
     )
 
 
+# Named variants of a selector in the table; any other ``name:variant`` sets ``method=variant``.
+_VARIANTS = {"paper": {"method": "relaxed", "target": "empirical"}}
+
+
 def worker_selector(name, n_rows, n_classes, d):
     """One selector's ``fit`` on the 10-class ``make_classification`` problem; a JSON row."""
     import warnings
@@ -365,7 +369,7 @@ def worker_selector(name, n_rows, n_classes, d):
     pool, y_pool = X[200 * n_classes :], y[200 * n_classes :]
     unit = _blas_pass_seconds(pool)
     method, _, variant = name.partition(":")
-    params = _VARIANTS[variant] if variant in _VARIANTS else {"method": variant} if variant else {}
+    params = _VARIANTS.get(variant, {"method": variant}) if variant else {}
     selector = METHODS[method]((pool, y_pool), n_select=5.0, random_state=0, **params)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -382,10 +386,6 @@ def worker_selector(name, n_rows, n_classes, d):
 
 
 _WORKERS["selector"] = worker_selector
-
-
-# Named variants of a selector in the table; any other ``name:variant`` sets ``method=variant``.
-_VARIANTS = {"paper": {"method": "relaxed", "target": "empirical"}}
 
 
 def _selector_names():
