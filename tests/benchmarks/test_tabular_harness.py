@@ -183,6 +183,42 @@ def test_regret_and_paired_differences_follow_their_definitions():
     assert pooled.loc[("harmful", "all", "selector"), "regret"] == pytest.approx(drift["regret"])
 
 
+def test_regret_chooses_per_group_and_the_per_table_regret_per_cell():
+    config = harness.Config(
+        tables=["t", "u"], kinds=["gmm"], models=["LR"], n_seeds=1, selectors={"selector": None},
+    )  # fmt: skip
+    accuracy = {  # (table, method): accuracy of the single seed
+        ("t", "real only"): 0.80, ("t", "whole pool"): 0.90, ("t", "random 2:1"): 0.85,
+        ("t", "selector"): 0.88,
+        ("u", "real only"): 0.84, ("u", "whole pool"): 0.82, ("u", "random 2:1"): 0.83,
+        ("u", "selector"): 0.83,
+    }  # fmt: skip
+    results = pd.DataFrame(
+        [
+            dict(table=table, kind="gmm", family="faithful", model="LR", seed=0, method=method,
+                 accuracy=value, n_added=1, seconds=0.0, target_noise=0.5, estimated_noise=0.4,
+                 added_cov_error=0.3, wrong_label_share=np.nan, error=None)
+            for (table, method), value in accuracy.items()
+        ]
+    )  # fmt: skip
+    paired = harness.add_paired_columns(results, config).set_index(["table", "method"])
+    # Over both tables the whole pool is best (mean 0.86 against 0.82 and 0.84) ...
+    assert set(paired["best_fixed"]) == {"whole pool"}
+    assert paired.loc[("t", "selector"), "regret"] == pytest.approx(0.88 - 0.90)
+    assert paired.loc[("u", "selector"), "regret"] == pytest.approx(0.83 - 0.82)
+    assert paired.loc[("u", "whole pool"), "regret"] == pytest.approx(0.0)
+    # ... while the per-table oracle takes the real rows alone on table u.
+    assert paired.loc[("u", "selector"), "regret_per_table"] == pytest.approx(0.83 - 0.84)
+    assert paired.loc[("u", "whole pool"), "regret_per_table"] == pytest.approx(0.82 - 0.84)
+    assert paired.loc[("t", "selector"), "regret_per_table"] == pytest.approx(0.88 - 0.90)
+    summary = harness.summarise(results, config).set_index("method")
+    assert summary.loc["selector", "regret"] == pytest.approx(np.mean([-0.02, 0.01]))
+    assert summary.loc["selector", "regret_per_table"] == pytest.approx(np.mean([-0.02, -0.01]))
+    title, _, rows = harness.regret_table(results, config, "regret_per_table")
+    assert title.startswith("Per-table regret") and "(table, pool kind, model)" in title
+    assert dict((row[0], row[1]) for row in rows)["whole pool"] == "-0.010 ± 0.010"
+
+
 def test_covariance_error_and_the_target_noise_estimate():
     rng = np.random.RandomState(0)
     X = rng.standard_normal((4000, 3))
@@ -214,9 +250,11 @@ def test_reports_and_plots_are_written(tiny_results, tmp_path):
     assert "A tiny run." in md and "### Regret" in md and "### smote pool (faithful)" in md
     assert "| covariance (greedy) |" in md and "wrong labels" in md
     inc = (tmp_path / "paper_tabular.inc").read_text()
-    assert inc.count(".. list-table::") == md.count("### ") == 4  # regret, noise, 2 kinds
+    # regret, per-table regret, noise, 2 kinds
+    assert inc.count(".. list-table::") == md.count("### ") == 5
     summary = pd.read_csv(tmp_path / "paper_tabular_summary.csv")
-    assert {"regret", "regret_se", "vs_random", "vs_real", "n_units"} <= set(summary.columns)
+    columns = {"regret", "regret_se", "regret_per_table", "vs_random", "vs_real", "n_units"}
+    assert columns <= set(summary.columns)
     assert set(summary["family"].dropna()) == {"faithful", "harmful"}
 
 
