@@ -66,10 +66,11 @@ class AutoSelector(SequentialSelector):
         The curation's boosted model (see :class:`LearningDynamicsSelector`); None means
         :class:`~sklearn.ensemble.GradientBoostingClassifier` with 100 stages.
     label_noise_tolerance : float in [0, 1], default=0.15
-        The estimated share of wrong labels above which only verified rows are added. On the
-        benchmark's tables (25-60 real rows per class) the estimate stayed at or below 0.14
-        on faithful pools and at or above 0.20 on pools with 20-25 % wrong labels; 1 never
-        switches.
+        The estimated share of wrong labels above which only verified rows are added; 1
+        never switches. On five of the benchmark's six tables (25-60 real rows per class) the
+        estimate stayed at or below 0.13 on faithful pools and at or above 0.18 on pools with
+        25 % wrong labels; on the hardest (``fair``, accuracy about 0.7) the two overlap
+        (faithful up to 0.20, wrong labels down to 0.16), see :ref:`benchmark_auto_six_tables`.
     {selector_tail}
 
     Attributes

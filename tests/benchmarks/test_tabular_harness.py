@@ -282,3 +282,15 @@ def test_script_runs_and_redraws_from_its_results(tmp_path):
     assert "| kmeans |" in report and "then `--add-methods kmeans`" in report
     _, config = script.parse_args(["--quick"])
     assert config.n_seeds == 1 and "covariance (relaxed)" in config.selectors
+
+
+def test_label_noise_script_separates_a_faithful_pool_from_wrong_labels(capsys):
+    script = _load("label_noise_script", BENCHMARKS / "label_noise_estimates.py")
+    table = script.main(["--tables", "iris", "--seeds", "1", "--kinds", "gmm", "wrong_labels"])
+    assert list(table.index) == [("gmm", "iris"), ("wrong_labels", "iris")]
+    # The pool's 25 % wrong labels are seen, above the gate's tolerance; the faithful pool's
+    # estimate is near 0, below it.
+    assert table.loc[("wrong_labels", "iris"), "min"] > script.TOLERANCE
+    assert table.loc[("gmm", "iris"), "max"] < script.TOLERANCE
+    assert list(table["above"]) == [0.0, 1.0]
+    assert "share > 0.15" in capsys.readouterr().out
