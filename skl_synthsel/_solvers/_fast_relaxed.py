@@ -6,6 +6,11 @@
    very large pool (over 100,000 rows) the match is sought on a uniform sample of the rows
    (:func:`_reachable_sample`): an exact match there is one over the pool, certified by one
    pass, and the Newton steps' cost no longer grows with the pool.
+
+   A small pool (at most ``max(2000, 2 (p + 1))`` rows) whose interior-point iteration costs at
+   most 1e8 flops is then solved exactly on every row (step 3 over the whole pool, then step 4).
+   In many dimensions (e.g. 2,000 rows in 50: ``2000^3 / 3`` flops an iteration) that solve is
+   dearer than the first-order phase and a screened working set, so steps 1 to 4 run instead.
 1. An accelerated projected gradient (:mod:`._first_order`) runs until its Frank-Wolfe
    certificate is within an identification tolerance: cheap, chunked passes over the pool.
 2. A working set: the rows that safe screening cannot fix at 0 or 1 (:mod:`._working_set`).
@@ -43,8 +48,11 @@ _MAX_WORKING_SET = 10000
 _SOLVE_IN_ITERATIONS = 40
 # Interior-point iterations to expect, for that comparison.
 _EXPECTED_IPM_ITERATIONS = 15
-# Pools up to this many rows go straight to the interior point.
+# Pools up to this many rows go straight to the interior point...
 _DIRECT_ROWS = 2000
+# ...when an interior-point iteration on them costs at most this many flops (about a tenth of
+# a second); beyond, the first-order phase and screening shrink the problem first.
+_DIRECT_FLOPS = 1e8
 # Pools beyond this many rows seek an exact match on a sample first (at most 64 MiB of rows).
 _SAMPLE_FROM_ROWS = 100_000
 _SAMPLE_BYTES = 64 * 2**20
@@ -120,6 +128,12 @@ def _solve_is_cheap(n_working, n_rows, d):
     p = d * (d + 1) // 2
     per_iteration = min(n_working**3 / 3, n_working * p * p + p**3 / 3)
     return _EXPECTED_IPM_ITERATIONS * per_iteration <= _SOLVE_IN_ITERATIONS * 4 * n_rows * d * d
+
+
+def _direct_is_cheap(n_rows, d):
+    """Whether an interior-point iteration over all ``n_rows`` rows is cheap in absolute terms."""
+    p = d * (d + 1) // 2
+    return min(n_rows**3 / 3, n_rows * p * p + p**3 / 3) <= _DIRECT_FLOPS
 
 
 def _restricted_solve(U, target, k, normaliser, fixed, working):
@@ -241,7 +255,9 @@ def solve_relaxed_fast(
             _certified(solution, U, target, exact, k, normaliser, rtol, absolute, chunk_rows)
             if solution.converged:
                 return solution
-    if k == n_rows or n_rows <= min(limit, max(_DIRECT_ROWS, 2 * (p + 1))):
+    if k == n_rows or (
+        n_rows <= min(limit, max(_DIRECT_ROWS, 2 * (p + 1))) and _direct_is_cheap(n_rows, d)
+    ):
         # A small pool: the exact solver on every row is cheaper than the first-order phase.
         weights = _timed_restricted_solve(
             solution, U, target, k, normaliser, np.zeros(n_rows), np.ones(n_rows, dtype=bool)

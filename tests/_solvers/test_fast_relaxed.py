@@ -182,3 +182,30 @@ def test_an_unreachable_target_gives_up_quickly(seed):
     assert reference > 1e-3 * np.linalg.norm(target)
     weights, n_steps = project_reachable(U, target, k)
     assert weights is None and n_steps <= _MAX_STEPS
+
+
+@pytest.mark.parametrize("decay", [0.9, 0.6, 0.0])
+def test_small_pool_in_many_dimensions_screens_first_and_matches_cvxpy(decay):
+    # 700 rows in 30 dimensions: below the direct-solve row count, but an interior-point
+    # iteration over every row would cost over 1e8 flops, so the first-order phase and the
+    # screen shrink the problem first. Targets out of reach (0.9), just out of reach (0.6)
+    # and nearly reachable by k < p rows (0.8 I: many fractional weights, few rows decided).
+    rng = np.random.default_rng(3)
+    d, n_rows, k = 30, 700, 70
+    U = rng.normal(size=(n_rows, d))
+    index = np.arange(d)
+    target = (decay if decay else 0.0) ** np.abs(index[:, None] - index[None, :])
+    if not decay:
+        target = 0.8 * np.eye(d)
+    solution = solve_relaxed_fast(U, target, k)
+    assert solution.n_first_order_iter > 0 and solution.converged
+    _assert_feasible(solution.weights, k)
+    cvxpy_weights, _ = solve_relaxed_cvxpy(U, target, k)
+    reference = certify(U, target, cvxpy_weights).objective
+    scale = np.linalg.norm(target)
+    certificate = solution.certificate
+    assert certificate.objective == certify(U, target, solution.weights).objective
+    assert abs(certificate.objective - reference) <= 1e-6 * reference + 1e-7 * scale
+    assert certificate.lower_bound <= reference + 1e-9 * scale
+    again = solve_relaxed_fast(U, target, k)
+    assert np.array_equal(again.weights, solution.weights)
