@@ -146,20 +146,29 @@ def _dissimilarity_cache(pool, real, unit):
     return cache
 
 
-def _dual_excess(pool, real, prices, unit, cache=None):
-    """``sum_j (u_j - d_ij)_+`` for every pool row ``i``: from the cache, else in chunks."""
+def _reduced_blocks(pool, real, prices, unit, cache=None):
+    """Per chunk of pool rows: ``(start, d, (u_j - d_ij)_+)``, from the cache, else computed.
+
+    The reduced block is one buffer reused by every chunk (in place: no temporaries per
+    chunk); read it before asking for the next.
+    """
     chunk = max(1, 2**20 // len(real))
-    excess = np.empty(len(pool))
     buffer = np.empty((min(chunk, len(pool)), len(real)))
     for start in range(0, len(pool), chunk):
         if cache is not None:
             block = cache[start : start + chunk]
         else:
             block = squared_distances(pool[start : start + chunk], real) / unit
-        # In place: one buffer per call instead of two temporaries per chunk.
         reduced = np.subtract(prices[None, :], block, out=buffer[: len(block)])
         np.maximum(reduced, 0.0, out=reduced)
-        excess[start : start + len(block)] = reduced.sum(axis=1)
+        yield start, block, reduced
+
+
+def _dual_excess(pool, real, prices, unit, cache=None):
+    """``sum_j (u_j - d_ij)_+`` for every pool row ``i``."""
+    excess = np.empty(len(pool))
+    for start, _, reduced in _reduced_blocks(pool, real, prices, unit, cache):
+        excess[start : start + len(reduced)] = reduced.sum(axis=1)
     return excess
 
 
@@ -221,16 +230,8 @@ def _lagrangian_ascent(pool, real, prices, unit, penalty, cache=None):
     n_real = len(real)
     scale = max(float(np.mean(prices)), np.finfo(float).tiny)
     cap = prices + _ASCENT_BOX * scale
-    chunk = max(1, 2**20 // n_real)
     rows, reals, values = [], [], []
-    buffer = np.empty((min(chunk, len(pool)), n_real))
-    for start in range(0, len(pool), chunk):
-        if cache is not None:
-            block = cache[start : start + chunk]
-        else:
-            block = squared_distances(pool[start : start + chunk], real) / unit
-        reduced = np.subtract(cap[None, :], block, out=buffer[: len(block)])
-        np.maximum(reduced, 0.0, out=reduced)
+    for start, block, reduced in _reduced_blocks(pool, real, cap, unit, cache):
         active = np.flatnonzero(reduced.sum(axis=1) > penalty)
         row, column = np.nonzero(reduced[active] > 0)
         rows.append(start + active[row])
