@@ -555,19 +555,10 @@ def add_paired_columns(results, config):
     results["vs_random"] = _paired(results, config.reference)
     results["vs_real"] = _paired(results, REAL_ONLY)
     results = results.drop(columns="best_fixed", errors="ignore")
-    for column, by in (("regret", ["kind", "model"]), ("regret_per_table", _CELL)):
-        best = _best_fixed(results, config, by)
-        best_accuracy = (
-            results[["method"] + _CELL + ["seed", "accuracy"]]
-            .join(best, on=by)
-            .query("method == best_fixed")
-            .set_index(_CELL + ["seed"])["accuracy"]
-        )
-        keys = pd.MultiIndex.from_frame(results[_CELL + ["seed"]])
-        results[column] = results["accuracy"].to_numpy() - best_accuracy.reindex(keys).to_numpy()
-        if column == "regret":
-            results = results.join(best, on=by)
-    return results
+    per_group = _best_fixed(results, config, ["kind", "model"])
+    results["regret"] = _regret(results, per_group, ["kind", "model"])
+    results["regret_per_table"] = _regret(results, _best_fixed(results, config, _CELL), _CELL)
+    return results.join(per_group, on=["kind", "model"])
 
 
 def _best_fixed(results, config, by):
@@ -575,6 +566,21 @@ def _best_fixed(results, config, by):
     fixed = results[results["method"].isin(config.fixed_choices)]
     means = fixed.groupby(by + ["method"])["accuracy"].mean().unstack("method")
     return means.idxmax(axis=1).rename("best_fixed")
+
+
+def _regret(results, best, by):
+    """Per record: accuracy minus that of its group's ``best`` fixed choice, same cell and seed."""
+    keys = _CELL + ["seed"]
+    best_accuracy = (
+        results[["method", *keys, "accuracy"]]
+        .join(best, on=by)
+        .query("method == best_fixed")
+        .set_index(keys)["accuracy"]
+    )
+    return (
+        results["accuracy"].to_numpy()
+        - best_accuracy.reindex(pd.MultiIndex.from_frame(results[keys])).to_numpy()
+    )
 
 
 def _mean_se(values):

@@ -123,17 +123,21 @@ def _reachable_sample(n_rows, k, p, d):
     return np.sort(np.random.RandomState(0).choice(n_rows, size, replace=False))
 
 
+def _ipm_iteration_flops(n_working, d):
+    """Flops of one interior-point iteration on ``n_working`` rows: the cheaper factorisation."""
+    p = d * (d + 1) // 2
+    return min(n_working**3 / 3, n_working * p * p + p**3 / 3)
+
+
 def _solve_is_cheap(n_working, n_rows, d):
     """Whether an interior point on ``n_working`` rows costs at most a few first-order steps."""
-    p = d * (d + 1) // 2
-    per_iteration = min(n_working**3 / 3, n_working * p * p + p**3 / 3)
+    per_iteration = _ipm_iteration_flops(n_working, d)
     return _EXPECTED_IPM_ITERATIONS * per_iteration <= _SOLVE_IN_ITERATIONS * 4 * n_rows * d * d
 
 
 def _direct_is_cheap(n_rows, d):
     """Whether an interior-point iteration over all ``n_rows`` rows is cheap in absolute terms."""
-    p = d * (d + 1) // 2
-    return min(n_rows**3 / 3, n_rows * p * p + p**3 / 3) <= _DIRECT_FLOPS
+    return _ipm_iteration_flops(n_rows, d) <= _DIRECT_FLOPS
 
 
 def _restricted_solve(U, target, k, normaliser, fixed, working):
