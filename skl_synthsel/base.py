@@ -28,10 +28,12 @@ from .utils._dask import (
     check_dask_pool,
     group_rows,
     is_dask_pool,
+    is_dask_rows,
     pool_pass_summary,
 )
 from .utils._feature_space import FeatureSpace
 from .utils._output import stack_one_vs_all, stack_rows
+from .utils._parallel import map_in_threads
 from .utils._progress import GroupProgress
 from .utils._quotas import check_n_select, class_quotas, resolve_n_select
 from .utils._repr import summarize_pool
@@ -61,6 +63,9 @@ class Group:
     auto_amount : bool
         ``n_select="auto"``: the method chooses how many of the group's rows to take
         (``n_select`` is then the group's pool size, the most it may take).
+    solved : object
+        What :meth:`BaseSelector._solve_group` returned for the group (None if the selector
+        does not implement it).
     """
 
     label: object
@@ -70,6 +75,7 @@ class Group:
     n_select: int
     shared: types.MappingProxyType = field(default_factory=lambda: types.MappingProxyType({}))
     auto_amount: bool = False
+    solved: Any = None
 
 
 @dataclass
@@ -112,9 +118,11 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
     followed by the selected synthetic rows. It has no ``transform``, so that it can be a step of
     :class:`imblearn.pipeline.Pipeline`, which applies it at fit time only.
 
-    Two optional hooks, both pure (they return, never write to ``self``):
+    Three optional hooks, all pure (they return, never write to ``self``):
     :meth:`_fit_shared` for what needs every class at once (e.g. one verifier for all classes),
-    and :meth:`_summarize` for attributes that combine the groups' results.
+    :meth:`_summarize` for attributes that combine the groups' results, and
+    :meth:`_solve_group` for the part of a group's selection that draws nothing at random,
+    which the base runs ``n_jobs`` classes at a time.
     """
 
     # A method that may keep fewer rows than a group's whole pool even when asked for all of it
@@ -203,6 +211,19 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
             The rows chosen and everything learned on the way.
         """
         raise NotImplementedError
+
+    def _solve_group(self, group):
+        """The part of a group's selection that draws nothing at random; None by default.
+
+        A selector whose classes are costly, independent problems (an optimisation per class)
+        implements it and has an ``n_jobs`` parameter: the base solves the groups ``n_jobs`` at
+        a time in threads, and passes each result to :meth:`_select_group` as
+        ``group.solved``, class by class in order. Every draw from the random state happens
+        there, so the selection is the same whatever ``n_jobs``. It must not warn (a warning
+        from a thread cannot point at the user's line): return what went wrong, and let
+        :meth:`_select_group` warn.
+        """
+        return None
 
     def _fit_shared(self, real, y_real, pool, y_pool, random_state):
         """Learn what needs every class at once; returns a dict of fitted attributes.
@@ -508,26 +529,32 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
         progress = GroupProgress(
             type(self).__name__, sum(len(rows) for _, _, rows, _ in groups), self.verbose
         )
-        for label, real_rows, pool_rows, quota in groups:
-            progress.start()
-            group = Group(
+        built = [
+            Group(
                 label=label,
                 real=real[real_rows],
                 pool=group_rows(pool, pool_rows),  # lazily for a Dask pool
                 pool_indices=pool_rows,
                 n_select=quota,
                 shared=read_only,
+                auto_amount=self.n_select == "auto",
             )
-            auto = self.n_select == "auto"
-            group = dataclasses.replace(group, auto_amount=auto)
-            if self.n_select == "all" and not self._may_decline_rows:
-                # The whole pool of the group: nothing to choose, the method does not run.
+            for label, real_rows, pool_rows, quota in groups
+        ]
+        # The whole pool of each group: nothing to choose, the method does not run.
+        whole = self.n_select == "all" and not self._may_decline_rows
+        solutions = self._solve_groups([] if whole else built)
+        for group in built:
+            progress.start()
+            pool_rows = group.pool_indices
+            if whole:
                 result = GroupSelection(selected=np.arange(len(pool_rows)), state={"all": True})
             else:
+                group = dataclasses.replace(group, solved=next(solutions))
                 result = self._select_group(group, random_state)
             results.append((group, result))
             selected.append(pool_rows[np.asarray(result.selected, dtype=np.intp)])
-            progress.done(label, len(pool_rows), len(result.selected))
+            progress.done(group.label, len(pool_rows), len(result.selected))
         progress.close()
 
         attributes = {}
@@ -560,6 +587,20 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
         return attributes
 
     # -- output -----------------------------------------------------------------------------
+    def _solve_groups(self, groups):
+        """Iterate over :meth:`_solve_group` of each group, in order, ``n_jobs`` in threads.
+
+        Lazily: with one job, a group is solved just before it is selected, as if there were
+        no solve step. A Dask pool is solved class by class, its passes already running on the
+        cluster.
+        """
+        n_jobs = getattr(self, "n_jobs", None)  # the parameter of the selectors that solve
+        if any(is_dask_rows(group.pool) for group in groups):
+            n_jobs = 1
+        return map_in_threads(
+            self._solve_group, [(group,) for group in groups], n_jobs, lazily=True
+        )
+
     def fit_resample(self, X: ArrayLike, y: ArrayLike) -> tuple[Any, Any]:
         """Select synthetic rows and return them after the real rows.
 

@@ -1,10 +1,13 @@
 """What every cvxpy formulation shares: naming a solver, and solving with a status check."""
 
+import threading
 import warnings
 
 import cvxpy as cp
 
 from ..exceptions import SolverFailedError
+
+_SOLVE_LOCK = threading.Lock()
 
 
 def resolve_cvxpy_solver(solver, *, other_choices=("auto",)):
@@ -41,7 +44,8 @@ def solve_cvxpy_problem(problem, variable, solver, solver_options):
         If the solver raises, ends without a (nearly) optimal status, or returns no value.
     """
     try:
-        with warnings.catch_warnings():
+        # catch_warnings changes the process's filters: one solve at a time among threads.
+        with _SOLVE_LOCK, warnings.catch_warnings():
             # cvxpy's "Solution may be inaccurate" is the OPTIMAL_INACCURATE status: every
             # answer is certified afterwards (certificate_), which says how inaccurate.
             warnings.simplefilter("ignore", UserWarning)

@@ -1,6 +1,6 @@
 """The recommended selection: which rows and how many, from the data alone."""
 
-from numbers import Real
+from numbers import Integral, Real
 from typing import Any, Literal
 
 from sklearn.utils._param_validation import HasMethods, Interval
@@ -71,6 +71,10 @@ class AutoSelector(SequentialSelector):
         estimate stayed at or below 0.13 on faithful pools and at or above 0.18 on pools with
         25 % wrong labels; on the hardest (``fair``, accuracy about 0.7) the two overlap
         (faithful up to 0.20, wrong labels down to 0.16), see :ref:`benchmark_auto_six_tables`.
+    n_jobs : int or None, default=None
+        Jobs in threads, for each step: the curation's boosted models, then the matching's
+        classes. ``None`` means 1 unless in a :func:`joblib.parallel_config` context; ``-1``
+        means all processors. The selection does not depend on it.
     {selector_tail}
 
     Attributes
@@ -114,6 +118,7 @@ class AutoSelector(SequentialSelector):
         },
         "estimator": [HasMethods(["fit", "predict_proba"]), None],
         "label_noise_tolerance": [Interval(Real, 0, 1, closed="both")],
+        "n_jobs": [Integral, None],
     }
 
     def __init__(
@@ -123,6 +128,7 @@ class AutoSelector(SequentialSelector):
         n_select: NSelect = "auto",
         estimator: Any | None = None,
         label_noise_tolerance: float = 0.15,
+        n_jobs: int | None = None,
         n_components: int | float | None = None,
         feature_map: Any | None = None,
         pool_size: int | float = 10.0,
@@ -137,6 +143,7 @@ class AutoSelector(SequentialSelector):
             n_select=n_select,
             estimator=estimator,
             label_noise_tolerance=label_noise_tolerance,
+            n_jobs=n_jobs,
             n_components=n_components,
             feature_map=feature_map,
             pool_size=pool_size,
@@ -153,12 +160,19 @@ class AutoSelector(SequentialSelector):
             "feature_map": self.feature_map,
             "match_target": self.match_target,
         }
-        matching = CovarianceMatchingSelector(None, method="entropy", target="empirical", **shared)
+        matching = CovarianceMatchingSelector(
+            None, method="entropy", target="empirical", n_jobs=self.n_jobs, **shared
+        )
         if real_info["task_"] != "classification":
             attributes = self._run_steps([matching], X, y_labels, X_pool, y_pool, real_info)
             return {**attributes, "label_noise_": float("nan"), "strategy_": "match"}
         curation = LearningDynamicsSelector(
-            None, estimator=self.estimator, n_select="all", drop="excess", **shared
+            None,
+            estimator=self.estimator,
+            n_select="all",
+            drop="excess",
+            n_jobs=self.n_jobs,
+            **shared,
         )
         verifying = VerifierSelector(None, n_select=_VERIFIED_RATIO, **shared)
 

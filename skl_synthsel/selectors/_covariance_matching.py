@@ -1,6 +1,6 @@
 """Covariance matching: choose the pool rows whose covariance matches the real rows'."""
 
-from numbers import Real
+from numbers import Integral, Real
 from typing import Any, Literal
 
 import numpy as np
@@ -154,6 +154,7 @@ class CovarianceMatchingSelector(BaseSelector):
         (``covariance_gap_``, ``random_covariance_gap_``, the bound and the certificate) is then
         the mixture's gap. With the empirical covariance as target both give the same relaxed
         weights; they differ with a shrunk target.
+    {n_jobs}
     {selector_tail}
 
     Attributes
@@ -243,6 +244,7 @@ class CovarianceMatchingSelector(BaseSelector):
         "solver": [str],
         "solver_options": [dict, None],
         "mixture": ["boolean"],
+        "n_jobs": [Integral, None],
     }
 
     def __init__(
@@ -257,6 +259,7 @@ class CovarianceMatchingSelector(BaseSelector):
         solver: str = "auto",
         solver_options: dict[str, Any] | None = None,
         mixture: bool = False,
+        n_jobs: int | None = None,
         n_components: int | float | None = None,
         feature_map: Any | None = None,
         pool_size: int | float = 10.0,
@@ -276,6 +279,7 @@ class CovarianceMatchingSelector(BaseSelector):
             solver=solver,
             solver_options=solver_options,
             mixture=mixture,
+            n_jobs=n_jobs,
             n_components=n_components,
             feature_map=feature_map,
             pool_size=pool_size,
@@ -355,7 +359,8 @@ class CovarianceMatchingSelector(BaseSelector):
             weights = np.ones(len(centred))
         return covariance_gap(centred, target, weights)
 
-    def _select_group(self, group, random_state):
+    def _solve_group(self, group):
+        """The target and the method's solve: everything but the draws (see the base)."""
         real, pool, n_select = group.real, group.pool, group.n_select
         real_mean = real.mean(axis=0)
         centred, real_centred = pool - real_mean, real - real_mean
@@ -364,9 +369,23 @@ class CovarianceMatchingSelector(BaseSelector):
             matched, normaliser = mixture_problem(real_centred, target, n_select)
         else:
             matched, normaliser = target, None
-        weights, bound, duality_gap, n_swaps, selected = None, np.nan, np.nan, 0, None
+        solved = {
+            "centred": centred,
+            "real_centred": real_centred,
+            "target": target,
+            "shrinkage": shrinkage,
+            "noise": noise,
+            "matched": matched,
+            "normaliser": normaliser,
+            "n_select": n_select,
+            "weights": None,
+            "certificate": None,
+            "selected": None,
+            "n_swaps": 0,
+            "entropy": {},
+            "failure": None,
+        }
         method = self.method
-        entropy = {}
         if method == "entropy":
             radius = self.radius_scale * noise
             solution = solve_max_entropy(centred, target, radius)
@@ -377,13 +396,19 @@ class CovarianceMatchingSelector(BaseSelector):
                 # never closer: the floor is the closest distribution over the pool.
                 radius += self._closest_distribution_gap(centred, target)
                 solution = solve_max_entropy(centred, target, radius)
-            entropy = {"perplexity": solution.perplexity, "radius_reached": float(reached)}
+            solved["entropy"] = {
+                "perplexity": solution.perplexity,
+                "radius_reached": float(reached),
+            }
             if radius > 0:
-                noise = radius / self.radius_scale
+                solved["noise"] = radius / self.radius_scale
                 if group.auto_amount:
                     n_select = int(np.clip(np.round(solution.perplexity), 1, len(pool)))
-                selected = gumbel_top_k(solution.probabilities, n_select, random_state)
-                weights = n_select * solution.probabilities
+                solved.update(
+                    n_select=n_select,
+                    probabilities=solution.probabilities,
+                    weights=n_select * solution.probabilities,
+                )
             else:
                 method = "relaxed"  # radius 0: the paper's exact matching
         if method == "relaxed":
@@ -396,22 +421,19 @@ class CovarianceMatchingSelector(BaseSelector):
                     solver_options=self.solver_options,
                     normaliser=normaliser,
                 )
-                bound, duality_gap = certificate.lower_bound, certificate.duality_gap
             except SolverFailedError as exc:
-                warn_solver_fallback(exc, "method='greedy'")
+                solved["failure"] = exc  # warned about by _select_group, in the user's thread
+                method = "greedy"
             else:
+                solved.update(weights=weights, certificate=certificate)
                 # A target matched exactly (e.g. a faithful pool's shrunk target): the optimal
-                # face is large, so the seed, not the weights' last digits, picks the start.
-                reachable = certificate.objective <= _REACHABLE_RTOL * np.linalg.norm(matched)
-                selected, n_swaps = round_relaxed_weights(
-                    centred,
-                    matched,
-                    weights,
-                    n_select,
-                    normaliser=normaliser,
-                    random_state=random_state if reachable else None,
-                )
-        if selected is None:
+                # face is large, so the seed, not the weights' last digits, picks the start,
+                # which _select_group draws. Otherwise the rounding draws nothing.
+                if certificate.objective > _REACHABLE_RTOL * np.linalg.norm(matched):
+                    solved["selected"], solved["n_swaps"] = round_relaxed_weights(
+                        centred, matched, weights, n_select, normaliser=normaliser
+                    )
+        if method == "greedy":
             # The mixture's greedy starts from the real rows (mean 0 in these coordinates).
             real_rows = (
                 (np.zeros(real.shape[1]), real_centred.T @ real_centred, len(real))
@@ -426,16 +448,41 @@ class CovarianceMatchingSelector(BaseSelector):
             selected = greedy_covariance_matching(
                 candidates, target, n_select, start_index=nearest_to_mean, initial=real_rows
             )
-            if rows is not None:
-                selected = rows[selected]
-        if method != "relaxed" or np.isnan(bound):
+            solved["selected"] = selected if rows is None else rows[selected]
+        solved["method"] = method
+        return solved
+
+    def _select_group(self, group, random_state):
+        solved = group.solved
+        centred, real_centred = solved["centred"], solved["real_centred"]
+        target, matched, normaliser = solved["target"], solved["matched"], solved["normaliser"]
+        n_select, selected = solved["n_select"], solved["selected"]
+        n_swaps, certificate = solved["n_swaps"], solved["certificate"]
+        if solved["failure"] is not None:
+            warn_solver_fallback(solved["failure"], "method='greedy'")
+        if solved["method"] == "entropy":
+            selected = gumbel_top_k(solved["probabilities"], n_select, random_state)
+        elif selected is None:  # relaxed weights matching the target exactly
+            selected, n_swaps = round_relaxed_weights(
+                centred,
+                matched,
+                solved["weights"],
+                n_select,
+                normaliser=normaliser,
+                random_state=random_state,
+            )
+        bound, duality_gap = np.nan, np.nan
+        if solved["method"] == "relaxed":
+            bound, duality_gap = certificate.lower_bound, certificate.duality_gap
+        if solved["method"] != "relaxed" or np.isnan(bound):
             # The selection's own certificate: the Frank-Wolfe bound at its subset.
             certificate = certify(
-                centred, matched, _indicator(len(pool), selected), normaliser=normaliser
+                centred, matched, _indicator(len(centred), selected), normaliser=normaliser
             )
 
         draws = [
-            random_state.choice(len(pool), n_select, replace=False) for _ in range(_N_RANDOM_DRAWS)
+            random_state.choice(len(centred), n_select, replace=False)
+            for _ in range(_N_RANDOM_DRAWS)
         ]
         measured = centred
         if is_dask_rows(centred):
@@ -456,7 +503,7 @@ class CovarianceMatchingSelector(BaseSelector):
         random_gaps = [gap(_indicator(len(measured), draw)) for draw in draws]
         return GroupSelection(
             selected=selected,
-            weights=weights,
+            weights=solved["weights"],
             diagnostics={
                 "covariance_gap": selected_gap,
                 "random_covariance_gap": float(np.mean(random_gaps)),
@@ -465,9 +512,9 @@ class CovarianceMatchingSelector(BaseSelector):
                 "certificate": max(selected_gap - certificate.lower_bound, 0.0),
                 "target_norm": float(np.linalg.norm(target)),
                 "n_swaps": n_swaps,
-                "noise_radius": self.radius_scale * noise,
-                "target_shrinkage": shrinkage,
-                **entropy,
+                "noise_radius": self.radius_scale * solved["noise"],
+                "target_shrinkage": solved["shrinkage"],
+                **solved["entropy"],
             },
             fitted={"target_covariance": target},
         )

@@ -77,6 +77,7 @@ class DS3Selector(BaseSelector):
         For Clarabel, its settings (attributes of ``clarabel.DefaultSettings``), e.g.
         ``{"max_iter": 200}``; for another solver, keyword arguments for
         :meth:`cvxpy.Problem.solve`.
+    {n_jobs}
     {selector_tail}
 
     Attributes
@@ -126,6 +127,7 @@ class DS3Selector(BaseSelector):
         "n_neighbors": [Interval(Integral, 1, None, closed="left"), None],
         "solver": [str],
         "solver_options": [dict, None],
+        "n_jobs": [Integral, None],
     }
 
     def __init__(
@@ -137,6 +139,7 @@ class DS3Selector(BaseSelector):
         n_neighbors: int | None = None,
         solver: str = "auto",
         solver_options: dict[str, Any] | None = None,
+        n_jobs: int | None = None,
         n_components: int | float | None = None,
         feature_map: Any | None = None,
         pool_size: int | float = 10.0,
@@ -153,6 +156,7 @@ class DS3Selector(BaseSelector):
             n_neighbors=n_neighbors,
             solver=solver,
             solver_options=solver_options,
+            n_jobs=n_jobs,
             n_components=n_components,
             feature_map=feature_map,
             pool_size=pool_size,
@@ -166,13 +170,15 @@ class DS3Selector(BaseSelector):
     def _cvxpy_solver(self):
         return "CLARABEL" if self.solver.lower() == "auto" else resolve_cvxpy_solver(self.solver)
 
-    def _select_group(self, group, random_state):
-        real, pool, n_select = group.real, group.pool, group.n_select
+    def _solve_group(self, group):
+        """The whole selection: DS3 draws nothing at random (see the base)."""
+        real, pool = group.real, group.pool
         n_neighbors = self.n_neighbors
         if n_neighbors is None:
             small = len(pool) * len(real) <= _MAX_EXACT_PAIRS
             n_neighbors = len(pool) if small else _AUTO_N_NEIGHBORS
         n_neighbors = min(n_neighbors, len(pool))
+        failure = None
         try:
             mass, objective, lower_bound = solve_ds3(
                 pool,
@@ -183,13 +189,13 @@ class DS3Selector(BaseSelector):
                 solver_options=self.solver_options,
             )
         except SolverFailedError as exc:
-            warn_solver_fallback(exc, "the pool rows nearest the real rows")
+            failure = exc  # warned about by _select_group, in the user's thread
             mass, objective, lower_bound = np.zeros(len(pool)), np.nan, np.nan
         nearest_real = NearestNeighbors(n_neighbors=1).fit(real).kneighbors(pool)[0][:, 0]
         # lexsort: the last key is the primary one; it is stable, so pool order breaks ties.
         ranking = np.lexsort((nearest_real, -np.round(mass, _MASS_DECIMALS)))
-        return GroupSelection(
-            selected=ranking[:n_select],
+        selection = GroupSelection(
+            selected=ranking[: group.n_select],
             scores=mass,
             diagnostics={
                 "n_representatives": int(np.sum(np.round(mass, _MASS_DECIMALS) > 0)),
@@ -198,3 +204,10 @@ class DS3Selector(BaseSelector):
                 "n_neighbors": n_neighbors,
             },
         )
+        return selection, failure
+
+    def _select_group(self, group, random_state):
+        selection, failure = group.solved
+        if failure is not None:
+            warn_solver_fallback(failure, "the pool rows nearest the real rows")
+        return selection

@@ -1,17 +1,19 @@
 """Curation by learning dynamics: drop the pool rows a boosted model on real rows finds hard."""
 
-from numbers import Real
+from numbers import Integral, Real
 from typing import Any, Literal
 
 import numpy as np
 from sklearn.base import clone
 from sklearn.ensemble import GradientBoostingClassifier
+from sklearn.model_selection import StratifiedKFold
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from .._solvers._learning_dynamics import own_label_dynamics, stage_interface
 from ..base import BaseSelector, GroupSelection
 from ..exceptions import QuotaNotFilledWarning
 from ..utils._docstrings import fill_doc
+from ..utils._parallel import map_in_threads
 from ..utils._typing import NSelect, PoolLike, RandomStateLike
 from ..utils._warnings import warn
 
@@ -101,6 +103,11 @@ class LearningDynamicsSelector(BaseSelector):
         ``real_drop_share_``) is what a faithful pool should lose by chance alone. Per class,
         a pool keeps that share of its dropped rows (the most confident of them), and loses
         the rest: a faithful pool is left almost whole, a pool with wrong labels loses them.
+    n_jobs : int or None, default=None
+        Boosted models fit at once, in threads (tree building releases the GIL): the model on
+        every real row and the 5 cross-fitting models. ``None`` means 1 unless in a
+        :func:`joblib.parallel_config` context; ``-1`` means all processors. The result does
+        not depend on it.
     {selector_tail}
 
     Attributes
@@ -181,6 +188,7 @@ class LearningDynamicsSelector(BaseSelector):
         "uncertainty_threshold": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
         "keep": [StrOptions(set(_KEPT))],
         "drop": [StrOptions({"all", "excess"})],
+        "n_jobs": [Integral, None],
     }
 
     def __init__(
@@ -193,6 +201,7 @@ class LearningDynamicsSelector(BaseSelector):
         uncertainty_threshold: float | Literal["auto"] = 0.2,
         keep: Literal["easy", "easy_ambiguous"] = "easy_ambiguous",
         drop: Literal["all", "excess"] = "all",
+        n_jobs: int | None = None,
         n_components: int | float | None = None,
         feature_map: Any | None = None,
         pool_size: int | float = 10.0,
@@ -210,6 +219,7 @@ class LearningDynamicsSelector(BaseSelector):
             uncertainty_threshold=uncertainty_threshold,
             keep=keep,
             drop=drop,
+            n_jobs=n_jobs,
             n_components=n_components,
             feature_map=feature_map,
             pool_size=pool_size,
@@ -244,16 +254,36 @@ class LearningDynamicsSelector(BaseSelector):
                 "HistGradientBoostingClassifier), or predict_proba(X, iteration_range=(0, t)) "
                 "(XGBoost) or predict_proba(X, num_iteration=t) (LightGBM)."
             )
-        # Class codes as labels: the probability columns are then positions in classes_.
-        estimator = template.fit(real, np.searchsorted(self.classes_, y_real))
-
+        codes = np.searchsorted(self.classes_, y_real)  # the probability columns' classes
         scored = np.isin(y_pool, self.classes_)
+        rows = pool if scored.all() else pool[scored]  # no copy of a pool of known classes
+        # The pool rows that estimate the label noise, scored by the cross-fitted models too.
+        sample = np.flatnonzero(scored)
+        if len(sample) > _NOISE_SAMPLE:
+            sample = np.sort(np.random.RandomState(0).choice(sample, _NOISE_SAMPLE, replace=False))
+        pool_codes = np.searchsorted(self.classes_, y_pool)
+        # One job per model: the model on every real row scores the pool; each cross-fitting
+        # model (5 stratified folds, models that never saw a real row score it) scores its
+        # held-out real rows and the sample. Threads: tree building releases the GIL.
+        n_splits = int(min(5, np.bincount(codes).min()))
+        folds = []
+        if n_splits >= 2:
+            # Every training fold holds every class: n_splits is at most the smallest class.
+            splitter = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=0)
+            folds = list(splitter.split(real, codes))
+        jobs = [(np.arange(len(real)), [(rows, pool_codes[scored])])] + [
+            (train, [(real[held_out], codes[held_out]), (pool[sample], pool_codes[sample])])
+            for train, held_out in folds
+        ]
+        fitted = map_in_threads(
+            _fit_and_sweep,
+            [(template, real[train], codes[train], scored_sets) for train, scored_sets in jobs],
+            self.n_jobs,
+        )
+        estimator, [(pool_confidence, pool_uncertainty, n_stages)] = fitted[0]
         confidence = np.full(len(pool), np.nan)
         uncertainty = np.full(len(pool), np.nan)
-        rows = pool if scored.all() else pool[scored]  # no copy of a pool of known classes
-        confidence[scored], uncertainty[scored], n_stages = own_label_dynamics(
-            estimator, rows, np.searchsorted(self.classes_, y_pool[scored])
-        )
+        confidence[scored], uncertainty[scored] = pool_confidence, pool_uncertainty
         threshold = self.uncertainty_threshold
         if threshold == "auto" or threshold == 0:
             values = uncertainty[scored]
@@ -261,12 +291,8 @@ class LearningDynamicsSelector(BaseSelector):
         data_iq = np.full(len(pool), "", dtype="<U9")
         data_iq[scored] = self._groups_of(confidence[scored], uncertainty[scored], threshold)
         dropped = scored & ~np.isin(data_iq, _KEPT[self.keep])
-        # The pool rows that estimate the label noise, scored by the cross-fitted models too.
-        sample = np.flatnonzero(scored)
-        if len(sample) > _NOISE_SAMPLE:
-            sample = np.sort(np.random.RandomState(0).choice(sample, _NOISE_SAMPLE, replace=False))
         real_confidence, real_dropped, sample_confidence = self._cross_fitted_real(
-            template, real, y_real, threshold, pool[sample], y_pool[sample]
+            fitted[1:], folds, len(real), threshold
         )
         extra = {"label_noise": _label_noise(real_confidence, sample_confidence, self.classes_)}
         if self.drop == "excess":
@@ -294,35 +320,28 @@ class LearningDynamicsSelector(BaseSelector):
             np.where(certain & (confidence <= y), "hard", "ambiguous"),
         )
 
-    def _cross_fitted_real(self, template, real, y_real, threshold, pool_rows, y_pool_rows):
-        """Cross-fitting (5 stratified folds): models that never saw a real row score it.
+    def _cross_fitted_real(self, fitted, folds, n_real, threshold):
+        """What the cross-fitting models say: about the real rows and the pool's sample.
 
-        Returns each real row's own-label confidence and whether the rule drops it, and the
-        mean over the fold models of each of ``pool_rows``' confidence: the pool is scored
-        by the same, smaller models as the real rows, so the two compare without the full
-        model's advantage. Empty arrays if a class has a single real row.
+        Returns each real row's own-label confidence (from the model that did not see it) and
+        whether the rule drops it, and the mean over the fold models of each sample row's
+        confidence: the pool is scored by the same, smaller models as the real rows, so the
+        two compare without the full model's advantage. Empty arrays if a class has a single
+        real row (no folds).
         """
-        from sklearn.model_selection import StratifiedKFold
-
-        codes = np.searchsorted(self.classes_, y_real)
-        pool_codes = np.searchsorted(self.classes_, y_pool_rows)
-        n_splits = int(min(5, np.bincount(codes).min()))
-        if n_splits < 2:
+        if not folds:
             return np.empty(0), np.empty(0, dtype=bool), np.empty(0)
-        folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=0)
-        # Every training fold holds every class: n_splits is at most the smallest class.
-        confidence = np.empty(len(real))
-        dropped = np.zeros(len(real), dtype=bool)
-        pool_confidence = np.zeros(len(pool_rows))
-        for train, held_out in folds.split(real, codes):
-            model = clone(template).fit(real[train], codes[train])
-            confidence[held_out], uncertainty, _ = own_label_dynamics(
-                model, real[held_out], codes[held_out]
-            )
+        confidence = np.empty(n_real)
+        dropped = np.zeros(n_real, dtype=bool)
+        sample_confidence = 0.0
+        for (_, (held_out_dynamics, sample_dynamics)), (_, held_out) in zip(
+            fitted, folds, strict=True
+        ):
+            confidence[held_out], uncertainty, _ = held_out_dynamics
             groups = self._groups_of(confidence[held_out], uncertainty, threshold)
             dropped[held_out] = ~np.isin(groups, _KEPT[self.keep])
-            pool_confidence += own_label_dynamics(model, pool_rows, pool_codes)[0]
-        return confidence, dropped, pool_confidence / n_splits
+            sample_confidence = sample_confidence + sample_dynamics[0]
+        return confidence, dropped, sample_confidence / len(folds)
 
     def _select_group(self, group, random_state):
         data_iq = group.shared["data_iq"][group.pool_indices]
@@ -349,6 +368,12 @@ class LearningDynamicsSelector(BaseSelector):
             scores=group.shared["confidence"][group.pool_indices],
             diagnostics=diagnostics,
         )
+
+
+def _fit_and_sweep(template, X, y, scored_sets):
+    """Fit a clone of ``template`` and sweep its stages over each ``(rows, codes)``."""
+    model = clone(template).fit(X, y)
+    return model, [own_label_dynamics(model, rows, codes) for rows, codes in scored_sets]
 
 
 def _label_noise(real_confidence, pool_confidence, classes):

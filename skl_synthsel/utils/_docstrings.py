@@ -13,6 +13,11 @@ _SHARED = {
         per real row (``2.0`` adds two synthetic rows per real row). For classification the rows
         are split into per-class quotas that follow the real class proportions (largest
         remainder rounding); a dict ``{class: n_rows}`` sets the quotas explicitly.""",
+    "n_jobs": """n_jobs : int or None, default=None
+        Classes solved at once, in threads (the solvers spend their time in BLAS and NumPy,
+        which release the GIL). ``None`` means 1 unless in a :func:`joblib.parallel_config`
+        context; ``-1`` means all processors. The selection does not depend on it: every
+        random draw is made class by class, in order.""",
     "selector_tail": """n_components : int, float or None, default=None
         If set, the rows are compared after a :class:`~sklearn.decomposition.PCA` fit on the
         real rows (after standardisation); a float keeps that fraction of the variance.
@@ -86,8 +91,9 @@ _SHARED["parameters_and_attributes"] = "\n    ".join(
 
 
 def fill_doc(obj):
-    """Replace ``{pool}``, ``{n_select}``, ``{selector_tail}``, ``{selector_attributes}`` and
-    ``{parameters_and_attributes}`` (both sections at once) in a class docstring."""
+    """Replace ``{pool}``, ``{n_select}``, ``{n_jobs}``, ``{selector_tail}``,
+    ``{selector_attributes}`` and ``{parameters_and_attributes}`` (both sections at once) in a
+    class docstring."""
     if obj.__doc__ is None:  # python -OO strips docstrings
         return obj
     # str.replace rather than str.format: docstrings also hold literal braces ({"a", "b"}).

@@ -118,10 +118,47 @@ def _assigns_to_self(function):
 
 @pytest.mark.parametrize("selector_class", SELECTORS, ids=ids)
 def test_selection_methods_return_what_they_learn_and_never_write_to_self(selector_class):
-    for name in ("_select_group", "_fit_shared", "_summarize"):
+    for name in ("_select_group", "_solve_group", "_fit_shared", "_summarize"):
         method = getattr(selector_class, name)
         if method is not getattr(BaseSelector, name):
             assert not _assigns_to_self(method), f"{selector_class.__name__}.{name}"
+
+
+PARALLEL = [cls for cls in SELECTORS if "n_jobs" in inspect.signature(cls).parameters]
+
+
+def test_the_selectors_that_solve_classes_or_fit_models_at_once_have_n_jobs():
+    names = {cls.__name__ for cls in PARALLEL}
+    assert names == {
+        "AutoSelector",
+        "CovarianceMatchingSelector",
+        "DS3Selector",
+        "LearningDynamicsSelector",
+    }
+
+
+def _fitted_arrays(selector):
+    return {
+        name: value
+        for name, value in vars(selector).items()
+        if name.endswith("_") and isinstance(value, np.ndarray) and value.dtype.kind in "biuf"
+    }
+
+
+@pytest.mark.parametrize("selector_class", PARALLEL, ids=[cls.__name__ for cls in PARALLEL])
+def test_n_jobs_changes_nothing_but_the_threads(selector_class, classification_data):
+    # Three classes solved (or six models fit) two at a time: the same selection, bit for bit,
+    # and every fitted array too (weights, scores, certificates, confidences).
+    X, y, X_pool, y_pool = classification_data
+    fits = [
+        make_selector(selector_class, (X_pool, y_pool), random_state=3, n_jobs=n_jobs).fit(X, y)
+        for n_jobs in (None, 2)
+    ]
+    assert np.array_equal(fits[0].selected_indices_, fits[1].selected_indices_)
+    arrays = [_fitted_arrays(fit) for fit in fits]
+    assert arrays[0].keys() == arrays[1].keys() and "selected_indices_" in arrays[0]
+    for name, value in arrays[0].items():
+        np.testing.assert_array_equal(value, arrays[1][name], err_msg=name)
 
 
 def test_the_self_assignment_probe_can_fail():

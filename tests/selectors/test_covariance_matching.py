@@ -152,13 +152,16 @@ def test_regression_rejects_a_wrong_relation_between_features_and_target(regress
     assert np.isin(shrunk.selected_indices_, flipped).mean() < 0.45
 
 
-def test_solver_failure_falls_back_to_greedy_with_a_warning(classification_data):
+@pytest.mark.parametrize("n_jobs", [None, 2])
+def test_solver_failure_falls_back_to_greedy_with_a_warning(classification_data, n_jobs):
+    # With n_jobs=2 the classes are solved in threads; the warning still comes from the fit.
     X, y, X_pool, y_pool = classification_data
     selector = CovarianceMatchingSelector(
         (X_pool, y_pool),
         method="relaxed",
         solver="CLARABEL",
         solver_options={"max_iter": 1},
+        n_jobs=n_jobs,
         random_state=0,
     )
     with pytest.warns(SolverFallbackWarning, match="falling back to method='greedy'") as record:

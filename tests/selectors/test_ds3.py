@@ -10,6 +10,7 @@ from scipy.spatial.distance import cdist
 
 from skl_synthsel import DS3Selector
 from skl_synthsel._solvers._ds3 import ds3_lambda_scale, solve_ds3
+from skl_synthsel.exceptions import SolverFallbackWarning
 
 
 def standardise(X_real, *others):
@@ -152,13 +153,23 @@ def test_regression_represents_features_and_target_jointly(regression_data):
 
 
 @pytest.mark.filterwarnings("ignore:Solution may be inaccurate")
-def test_solver_failure_falls_back_to_nearest_rows_with_a_warning(classification_data):
+@pytest.mark.parametrize("n_jobs", [None, 2])
+def test_solver_failure_falls_back_to_nearest_rows_with_a_warning(classification_data, n_jobs):
+    # With n_jobs=2 the classes are solved in threads; the warnings still come from the fit.
     X, y, X_pool, y_pool = classification_data
     selector = DS3Selector(
-        (X_pool, y_pool), n_select={0: 10, 1: 5}, solver="CLARABEL", solver_options={"max_iter": 1}
+        (X_pool, y_pool),
+        n_select={0: 10, 1: 5},
+        solver="CLARABEL",
+        solver_options={"max_iter": 1},
+        n_jobs=n_jobs,
     )
-    with pytest.warns(UserWarning, match="falling back to the pool rows nearest the real rows"):
+    with pytest.warns(
+        SolverFallbackWarning, match="falling back to the pool rows nearest the real rows"
+    ) as record:
         selector.fit(X, y)
+    fallbacks = [w for w in record if issubclass(w.category, SolverFallbackWarning)]
+    assert len(fallbacks) == 2 and {w.filename for w in fallbacks} == {__file__}
     real, pool = standardise(X, X_pool)
     start = 0
     for label, quota in [(0, 10), (1, 5)]:
