@@ -2,20 +2,29 @@
 
 0. A reachable target (optimum 0) is matched exactly by the weights nearest the uniform ones
    (:mod:`._reachable`: semismooth Newton in ``d(d+1)/2 + 1`` dual variables); certified, that
-   ends the solve. Otherwise it gives up after a few steps and the method below runs. In a
-   very large pool (over 100,000 rows) the match is sought on a uniform sample of the rows
-   (:func:`_reachable_sample`): an exact match there is one over the pool, certified by one
-   pass, and the Newton steps' cost no longer grows with the pool.
+   ends the solve. Otherwise it gives up after a few steps and the method below runs. Before
+   it, first-order iterations costing about one Newton step try to prove the target out of
+   reach (a positive certified lower bound); most unreachable targets are, and skip the
+   Newton steps (:func:`_proof_iterations`). In a very large pool (over 100,000 rows) the
+   match is sought on a uniform sample of the rows (:func:`_reachable_sample`): an exact
+   match there is one over the pool, certified by one pass, and the Newton steps' cost no
+   longer grows with the pool.
 
    A small pool (at most ``max(2000, 2 (p + 1))`` rows) whose interior-point iteration costs at
-   most 1e8 flops is then solved exactly on every row (step 3 over the whole pool, then step 4).
-   In many dimensions (e.g. 2,000 rows in 50: ``2000^3 / 3`` flops an iteration) that solve is
-   dearer than the first-order phase and a screened working set, so steps 1 to 4 run instead.
+   most 1e7 flops is then solved exactly on every row (step 3 over the whole pool, then step 4).
+   Beyond (e.g. 2,000 rows in 20 dimensions, 9e7 flops an iteration; in 50, ``2000^3 / 3``)
+   that solve is dearer than the first-order phase and a screened working set, so steps 1 to 4
+   run instead.
 1. An accelerated projected gradient (:mod:`._first_order`) runs until its Frank-Wolfe
    certificate is within an identification tolerance: cheap, chunked passes over the pool.
+   It stops sooner (:func:`_solve_is_due`, ski-rental rules) once its work so far costs as
+   much as an exact solve on the screened rows, or, when its support has settled, on the
+   support band (many fractional rows no screen decides: ``k`` below ``p`` in many dimensions).
 2. A working set: the rows that safe screening cannot fix at 0 or 1 (:mod:`._working_set`).
    While an exact solve on it would cost more than a few dozen first-order iterations and that
-   phase still progresses, it goes on with a tighter tolerance (a sharper screen). If the set
+   phase still progresses, it goes on with a tighter tolerance (a sharper screen). The support
+   band (the iterate's fractional rows and a 10% margin by gradient rank) when step 1 asked
+   for it, or when it stalled with a settled support and the band is much cheaper. If the set
    is too large for the exact solve (or the target is nearly reachable: no row is decided), a
    band of rows around the ``k``-th smallest gradient.
 3. An exact interior-point solve restricted to the working set (:mod:`._interior_point`),
@@ -23,7 +32,8 @@
    iterate's values (after a band: the restricted optimum is then never worse than it).
 4. The Frank-Wolfe certificate of the result over the whole pool (:mod:`._certificate`). If it
    fails the tolerance, the first-order phase resumes from the best point with a 100 times
-   tighter identification tolerance (so a sharper screen), and steps 2 to 4 repeat.
+   tighter identification tolerance (so a sharper screen), and steps 2 to 4 repeat; after a
+   support band that missed, with the same tolerance and twice the work before the next band.
 
 Nothing of size ``d(d+1)/2 x n_rows`` is built: the pool is only read in chunks, and the
 lifted matrix exists for the working set alone.
@@ -50,9 +60,13 @@ _SOLVE_IN_ITERATIONS = 40
 _EXPECTED_IPM_ITERATIONS = 15
 # Pools up to this many rows go straight to the interior point...
 _DIRECT_ROWS = 2000
-# ...when an interior-point iteration on them costs at most this many flops (about a tenth of
-# a second); beyond, the first-order phase and screening shrink the problem first.
-_DIRECT_FLOPS = 1e8
+# ...when an interior-point iteration on them costs at most this many flops (a millisecond:
+# there the first-order phase's fixed costs per iteration dominate, and measured runs on 200
+# rows in 8 and 50 dimensions take 2-3 times longer that way). Beyond, the first-order phase
+# and screening shrink the problem first, and solve on the screen once they have cost as much
+# as that solve (:func:`_solve_is_due`): 2,000 rows in 20 dimensions, 9e7 flops an iteration,
+# take a sixth of the time of the direct solve on an out-of-reach target.
+_DIRECT_FLOPS = 1e7
 # An iteration of the first-order phase (two chunked passes, matrix-vector-like products of
 # ``d x d`` blocks) runs at about a third of the flop rate of a Newton step of the reachable
 # projection (a symmetric rank-n update of ``p x p``, BLAS-3 at full speed): measured 13-18
@@ -328,26 +342,30 @@ def solve_relaxed_fast(
     target_norm = float(np.linalg.norm(target))
     tolerance, absolute_tolerance = identify_rtol, identify_atol * target_norm
     previous = None
-    # The support band (see _band_is_due): requested by the first-order phase, and how many
-    # band solves failed to certify (each doubles the first-order work before the next).
-    band = {"requested": False, "failures": 0, "support": None}
+    # What the first-order phase stopped for (see _solve_is_due): "screen", "band" or None;
+    # how many band solves failed to certify (each doubles the first-order work before the
+    # next); the support at the last check, and whether no row entered it since the one before.
+    band = {"requested": None, "failures": 0, "support": None, "settled": False}
 
-    def band_is_due(n_iter, weights, gradient, certificate):
-        due = _band_is_due(
+    def solve_is_due(n_iter, weights, gradient, certificate):
+        band["requested"] = _solve_is_due(
             band,
             weights,
+            gradient,
+            certificate,
+            squared_norms,
+            k,
+            normaliser,
             solution.n_first_order_iter + n_iter,
-            n_rows,
-            d,
             min(limit, n_rows),
+            d,
             solution.n_rounds < max_rounds - 1,
         )
-        band["requested"] = due
-        return due
+        return band["requested"] is not None
 
     while True:
         started = time.perf_counter()
-        band["support"], band["requested"] = None, False
+        band.update(support=None, requested=None, settled=False)
         first = accelerated_projected_gradient(
             U,
             target,
@@ -358,7 +376,7 @@ def solve_relaxed_fast(
             rtol=max(tolerance, rtol),
             atol=max(absolute_tolerance, absolute),
             chunk_rows=chunk_rows,
-            stop_when=band_is_due,
+            stop_when=solve_is_due,
         )
         seconds["first_order"] += time.perf_counter() - started
         solution.n_first_order_iter += first.n_iter
@@ -386,15 +404,18 @@ def solve_relaxed_fast(
         # The support band (a guess the certificate checks) when the first-order phase asked
         # for it, or when it stalled and the band's solve is under half the alternative's.
         banded = solution.n_rounds < max_rounds - 1 and (
-            band["requested"]
+            band["requested"] == "band"
             or (
                 first.stalled
+                and band["settled"]
                 and band["failures"] == 0
                 and 2 * _ipm_iteration_flops(support_band_size(first.weights), d)
                 <= _ipm_iteration_flops(min(undecided, band_size), d)
             )
         )
-        if undecided <= limit and _solve_is_cheap(undecided, n_rows, d):
+        if undecided <= limit and (
+            band["requested"] == "screen" or _solve_is_cheap(undecided, n_rows, d)
+        ):
             fixed = at_one.astype(float)  # proven: 1 or 0 in every optimum
             banded = False
         elif banded:
@@ -434,26 +455,50 @@ def solve_relaxed_fast(
     return solution
 
 
-def _band_is_due(band, weights, n_iter, n_rows, d, largest, rounds_left):
-    """Whether the first-order phase should stop for a solve on its support band.
+def _solve_is_due(
+    band,
+    weights,
+    gradient,
+    certificate,
+    squared_norms,
+    k,
+    normaliser,
+    n_iter,
+    largest,
+    d,
+    rounds_left,
+):
+    """Whether the first-order phase should stop for an exact solve: ``"screen"``, ``"band"``
+    or ``None``.
 
-    Asked at each certificate check. In many dimensions with ``k`` below ``p`` the optimum
-    has many fractional rows (e.g. 900 of 2,000 in 50 dimensions) that no screen decides
-    until the first-order phase is very accurate, while its support settles early. Two
-    conditions: no row entered the support since the last check (the support has settled),
-    and the first-order work so far already costs as much as the interior point on the band
-    (a ski-rental rule: whichever way the guess goes, at most about twice the work of the
-    better choice; each failed band doubles the work required before the next).
+    Asked at each certificate check; both are ski-rental rules (whichever way the rest of the
+    run goes, at most about twice the work of the better choice). ``"screen"``: the rows the
+    screen leaves undecided (a proven working set) fit and the first-order work so far already
+    costs as much as the interior point on them. ``"band"``: in many dimensions with ``k``
+    below ``p`` the optimum has many fractional rows (e.g. 900 of 2,000 in 50 dimensions) that
+    no screen decides until the first-order phase is very accurate, while its support settles
+    early. When no row entered the support since the last check (it has settled) and the work
+    so far costs as much as the interior point on the support band, solve there; each failed
+    band doubles the work required before the next.
     """
+    n_rows = weights.size
+    done = n_iter * _first_order_flops(n_rows, d)
+    _, undecided = screen_rows(gradient, squared_norms, certificate.frank_wolfe_gap, k, normaliser)
+    undecided = int(undecided.sum())
+    if undecided <= largest and done >= _EXPECTED_IPM_ITERATIONS * _ipm_iteration_flops(
+        undecided, d
+    ):
+        return "screen"
     support = weights > 0
     previous, band["support"] = band["support"], support
-    if not rounds_left or previous is None or np.any(support & ~previous):
-        return False
+    band["settled"] = previous is not None and not np.any(support & ~previous)
+    if not rounds_left or not band["settled"]:
+        return None
     size = support_band_size(weights)
-    if size >= largest:
-        return False
+    if size >= min(largest, undecided):
+        return None
     solve = _EXPECTED_IPM_ITERATIONS * _ipm_iteration_flops(size, d)
-    return n_iter * _first_order_flops(n_rows, d) >= solve * 2 ** band["failures"]
+    return "band" if done >= solve * 2 ** band["failures"] else None
 
 
 def _timed_restricted_solve(solution, U, target, k, normaliser, fixed, working):

@@ -1,5 +1,7 @@
 """The large-pool solver against cvxpy over the whole pool, on many small problems."""
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -193,22 +195,122 @@ def test_small_pool_in_many_dimensions_screens_first_and_matches_cvxpy(decay):
     # iteration over every row would cost over 1e8 flops, so the first-order phase and the
     # screen shrink the problem first. Targets out of reach (0.9), just out of reach (0.6)
     # and nearly reachable by k < p rows (0.8 I: many fractional weights, few rows decided).
-    rng = np.random.default_rng(3)
-    d, n_rows, k = 30, 700, 70
-    U = rng.normal(size=(n_rows, d))
-    index = np.arange(d)
-    target = (decay if decay else 0.0) ** np.abs(index[:, None] - index[None, :])
-    if not decay:
-        target = 0.8 * np.eye(d)
+    U, target, k = _many_dimensions(decay)
     solution = solve_relaxed_fast(U, target, k)
     assert solution.n_first_order_iter > 0 and solution.converged
     _assert_feasible(solution.weights, k)
-    cvxpy_weights, _ = solve_relaxed_cvxpy(U, target, k)
-    reference = certify(U, target, cvxpy_weights).objective
+    reference = _cvxpy_objective(decay)
     scale = np.linalg.norm(target)
     certificate = solution.certificate
     assert certificate.objective == certify(U, target, solution.weights).objective
     assert abs(certificate.objective - reference) <= 1e-6 * reference + 1e-7 * scale
     assert certificate.lower_bound <= reference + 1e-9 * scale
+    again = solve_relaxed_fast(U, target, k)
+    assert np.array_equal(again.weights, solution.weights)
+
+
+def _many_dimensions(decay, seed=3, d=30, n_rows=700, k=70):
+    rng = np.random.default_rng(seed)
+    U = rng.normal(size=(n_rows, d))
+    index = np.arange(d)
+    target = decay ** np.abs(index[:, None] - index[None, :]) if decay else 0.8 * np.eye(d)
+    return U, target, k
+
+
+@functools.lru_cache
+def _cvxpy_objective(decay):
+    # cvxpy takes seconds on 700 rows in 30 dimensions: once per problem.
+    U, target, k = _many_dimensions(decay)
+    return certify(U, target, solve_relaxed_cvxpy(U, target, k)[0]).objective
+
+
+def _assert_matches_cvxpy(U, target, k, solution, decay=None):
+    _assert_feasible(solution.weights, k)
+    reference = (
+        certify(U, target, solve_relaxed_cvxpy(U, target, k)[0]).objective
+        if decay is None
+        else _cvxpy_objective(decay)
+    )
+    scale = np.linalg.norm(target)
+    certificate = solution.certificate
+    assert solution.converged
+    assert certificate.objective == certify(U, target, solution.weights).objective
+    assert abs(certificate.objective - reference) <= 1e-6 * reference + 1e-7 * scale
+    assert certificate.lower_bound <= reference + 1e-9 * scale
+
+
+def test_an_out_of_reach_target_is_proven_so_before_any_newton_step():
+    # A positive certified lower bound after a few first-order iterations: the projection
+    # (which can only succeed at optimum 0) is skipped.
+    from skl_synthsel._solvers._fast_relaxed import _proof_iterations
+
+    U, target, k = _many_dimensions(0.9)
+    solution = solve_relaxed_fast(U, target, k)
+    assert solution.n_reachable_steps == 0
+    assert 0 < solution.n_first_order_iter
+    assert solution.certificate.lower_bound > 1e-9 * np.linalg.norm(target)
+    assert _proof_iterations(*U.shape) >= 5
+    _assert_matches_cvxpy(U, target, k, solution, decay=0.9)
+
+
+@pytest.mark.parametrize("decay", [0.6, 0.0])
+def test_support_band_path_matches_cvxpy_and_repeats_bit_for_bit(decay, monkeypatch):
+    # k < p in 30 dimensions: many fractional weights; the first-order support settles long
+    # before the screen decides the rows, and the solve runs on the support band.
+    import skl_synthsel._solvers._fast_relaxed as fast
+
+    bands = []
+
+    def spy(gradient, weights, *args, **kwargs):
+        working = support_band(gradient, weights, *args, **kwargs)
+        bands.append(int(working.sum()))
+        return working
+
+    support_band = fast.support_band
+    monkeypatch.setattr(fast, "support_band", spy)
+    U, target, k = _many_dimensions(decay)
+    solution = solve_relaxed_fast(U, target, k)
+    assert bands and solution.working_set_size == bands[-1] < len(U)
+    _assert_matches_cvxpy(U, target, k, solution, decay=decay)
+    again = solve_relaxed_fast(U, target, k)
+    assert np.array_equal(again.weights, solution.weights)
+    assert again.certificate == solution.certificate
+
+
+def test_a_support_band_that_misses_is_followed_by_a_certified_solve(monkeypatch):
+    # A band guess forced to miss (its margin cut, half its rows dropped): the certificate
+    # rejects it, the first-order phase goes on and a later solve certifies the optimum.
+    import skl_synthsel._solvers._fast_relaxed as fast
+
+    calls = []
+
+    def poor_band(gradient, weights, margin=0.1):
+        working = support_band(gradient, weights, margin=0.0)
+        if not calls:
+            working[np.flatnonzero(working)[::2]] = False
+        calls.append(int(working.sum()))
+        return working
+
+    support_band = fast.support_band
+    monkeypatch.setattr(fast, "support_band", poor_band)
+    U, target, k = _many_dimensions(0.6)
+    solution = solve_relaxed_fast(U, target, k)
+    assert calls and solution.n_rounds >= 2
+    _assert_matches_cvxpy(U, target, k, solution, decay=0.6)
+
+
+def test_screen_solve_once_the_first_order_work_pays_for_it():
+    # 1,000 rows in 20 dimensions (an interior-point iteration over all of them: 5e7 flops)
+    # no longer go straight to the interior point: the first-order phase and the screen run
+    # first, and the working set is far smaller than the pool.
+    rng = np.random.default_rng(0)
+    d, n_rows, k = 20, 1000, 100
+    index = np.arange(d)
+    kms = 0.5 ** np.abs(index[:, None] - index[None, :])
+    U = rng.standard_normal((n_rows, d)) @ np.linalg.cholesky(kms).T + 0.1
+    target = 0.9 ** np.abs(index[:, None] - index[None, :])
+    solution = solve_relaxed_fast(U, target, k)
+    assert solution.n_first_order_iter > 0 and solution.working_set_size < n_rows / 2
+    _assert_matches_cvxpy(U, target, k, solution)
     again = solve_relaxed_fast(U, target, k)
     assert np.array_equal(again.weights, solution.weights)
