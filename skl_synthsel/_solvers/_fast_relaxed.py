@@ -43,7 +43,9 @@ import time
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+from scipy.linalg import cho_factor, cho_solve
 
+from ._capped_simplex import project_capped_simplex
 from ._certificate import certificate_from_gradient, objective_gradient, residual_matrix
 from ._chunked import squared_row_norms
 from ._first_order import accelerated_projected_gradient
@@ -77,6 +79,12 @@ _SAMPLE_FROM_ROWS = 100_000
 # A certified lower bound above this (relative to ||target||) proves the target out of reach:
 # the projection accepts matches only to 1e-10 of it.
 _REACHED = 1e-9
+# Solves on the face a first-order iterate points at before the interior point on its band.
+_FACE_TRIES = 4
+# The first-order support has settled when at most this fraction of it changed between two
+# checks: measured 0.1-0.2% on 2,000 rows in 50 dimensions, where a band on it holds the
+# optimum's support, against 2-5% on 1,000 rows in 30, where it does not yet.
+_SETTLED = 0.01
 _SAMPLE_BYTES = 64 * 2**20
 
 
@@ -344,7 +352,7 @@ def solve_relaxed_fast(
     previous = None
     # What the first-order phase stopped for (see _solve_is_due): "screen", "band" or None;
     # how many band solves failed to certify (each doubles the first-order work before the
-    # next); the support at the last check, and whether no row entered it since the one before.
+    # next); the support at the last check, and whether it has settled since the one before.
     band = {"requested": None, "failures": 0, "support": None, "settled": False}
 
     def solve_is_due(n_iter, weights, gradient, certificate):
@@ -442,6 +450,18 @@ def solve_relaxed_fast(
         ):
             break  # The same restricted problem again: nothing new to learn.
         previous = working, fixed
+        if banded:
+            # First the face the iterate points at: one factorisation instead of an
+            # interior point's dozen, when the support was identified.
+            started = time.perf_counter()
+            weights = _face_solve(U, target, k, normaliser, fixed, working, first.weights)
+            seconds["interior_point"] += time.perf_counter() - started
+            if weights is not None:
+                _certified(solution, U, target, weights, k, normaliser, rtol, absolute, chunk_rows)
+                if solution.converged:
+                    solution.n_rounds += 1
+                    solution.working_set_size = int(working.sum())
+                    break
         weights = _timed_restricted_solve(solution, U, target, k, normaliser, fixed, working)
         _certified(solution, U, target, weights, k, normaliser, rtol, absolute, chunk_rows)
         if solution.converged:
@@ -477,9 +497,9 @@ def _solve_is_due(
     costs as much as the interior point on them. ``"band"``: in many dimensions with ``k``
     below ``p`` the optimum has many fractional rows (e.g. 900 of 2,000 in 50 dimensions) that
     no screen decides until the first-order phase is very accurate, while its support settles
-    early. When no row entered the support since the last check (it has settled) and the work
-    so far costs as much as the interior point on the support band, solve there; each failed
-    band doubles the work required before the next.
+    early. When the support has settled (:data:`_SETTLED`) and the work so far costs as much
+    as the interior point on the support band, solve there (first on the iterate's face,
+    :func:`_face_solve`); each failed band doubles the work required before the next.
     """
     n_rows = weights.size
     done = n_iter * _first_order_flops(n_rows, d)
@@ -491,7 +511,10 @@ def _solve_is_due(
         return "screen"
     support = weights > 0
     previous, band["support"] = band["support"], support
-    band["settled"] = previous is not None and not np.any(support & ~previous)
+    # Settled: under 1% of the support changed since the last check (five iterations).
+    band["settled"] = previous is not None and (
+        np.count_nonzero(support != previous) <= _SETTLED * np.count_nonzero(support)
+    )
     if not rounds_left or not band["settled"]:
         return None
     size = support_band_size(weights)
@@ -499,6 +522,71 @@ def _solve_is_due(
         return None
     solve = _EXPECTED_IPM_ITERATIONS * _ipm_iteration_flops(size, d)
     return "band" if done >= solve * 2 ** band["failures"] else None
+
+
+def _face_solve(U, target, k, normaliser, fixed, working, guess):
+    """The optimum on ``working`` by a few active-set steps from ``guess``'s face, or ``None``.
+
+    The rows of ``working`` at one in ``guess`` stay at one, those at zero at zero, and the
+    fractional ones solve the equality-constrained least squares ``G x = q + mu 1``,
+    ``sum x = remaining`` (a Cholesky factor of their Gram matrix). Rows that leave ``[0, 1]``
+    go to the bound they crossed; once inside, rows at a bound whose gradient is on the wrong
+    side of ``mu`` (the restricted optimality conditions) are freed; then the face is solved
+    again, at most :data:`_FACE_TRIES` times in all. The last feasible solution, or ``None``
+    (no try feasible, or a singular Gram matrix: more fractional rows than ``p``, or rows in a
+    subspace). A first-order iterate that has nearly identified the optimal support gives the
+    optimum in one to three solves; the certificate over the pool checks it.
+    """
+    reduced_target = -residual_matrix(U, target, fixed, normaliser)
+    rows = np.flatnonzero(working)
+    block_all = U[rows]
+    total = k - float(fixed.sum())
+    at_one, free = guess[rows] >= 1.0, (guess[rows] > 0.0) & (guess[rows] < 1.0)
+    feasible = None
+    for _ in range(_FACE_TRIES):
+        fractional = np.flatnonzero(free)
+        remaining = total - int(at_one.sum())
+        if not 0 < remaining < fractional.size:
+            break
+        ones = block_all[at_one]
+        face_target = reduced_target - ones.T @ ones / normaliser
+        block = block_all[fractional]
+        inner = block @ block.T
+        try:
+            factor = cho_factor(inner * inner / normaliser**2, lower=True, check_finite=False)
+        except np.linalg.LinAlgError:
+            break
+        linear = np.einsum("ij,jk,ik->i", block, face_target, block) / normaliser
+        solved = cho_solve(factor, np.column_stack([linear, np.ones(fractional.size)]))
+        multiplier = (remaining - solved[:, 0].sum()) / solved[:, 1].sum()
+        values = solved[:, 0] + multiplier * solved[:, 1]
+        below, above = values < 0.0, values > 1.0
+        if below.any() or above.any():
+            free[fractional[below | above]] = False
+            at_one[fractional[above]] = True
+            continue
+        local = at_one.astype(float)
+        local[fractional] = values
+        feasible = local
+        # The restricted problem's optimality conditions: gradient (up to the factor 2 / n)
+        # at least the fractional rows' common value at zero, at most it at one.
+        residual = (block_all * local[:, None]).T @ block_all / normaliser - reduced_target
+        gradient = np.einsum("ij,jk,ik->i", block_all, residual, block_all)
+        level = float(np.median(gradient[fractional]))
+        slack = 1e-9 * float(np.max(np.abs(gradient)))
+        entering = ((~free & ~at_one) & (gradient < level - slack)) | (
+            at_one & (gradient > level + slack)
+        )
+        if not entering.any():
+            break
+        free |= entering
+        at_one &= ~entering
+    if feasible is None:
+        return None
+    weights = fixed.copy()
+    weights[rows] = feasible
+    projected, _ = project_capped_simplex(weights, k)  # the sum exactly k
+    return projected
 
 
 def _timed_restricted_solve(solution, U, target, k, normaliser, fixed, working):

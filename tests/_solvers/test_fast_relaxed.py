@@ -314,3 +314,42 @@ def test_screen_solve_once_the_first_order_work_pays_for_it():
     _assert_matches_cvxpy(U, target, k, solution)
     again = solve_relaxed_fast(U, target, k)
     assert np.array_equal(again.weights, solution.weights)
+
+
+def test_face_solve_from_an_identified_support_is_the_restricted_optimum():
+    # From a first-order iterate whose support has (nearly) settled, a few active-set solves
+    # on its face reach the optimum over the band: the interior point's answer there, and
+    # cvxpy's over the pool (the band holds the optimum's support).
+    from skl_synthsel._solvers._fast_relaxed import _face_solve, _restricted_solve
+    from skl_synthsel._solvers._first_order import accelerated_projected_gradient
+    from skl_synthsel._solvers._working_set import support_band
+
+    U, target, k = _many_dimensions(0.6)
+    first = accelerated_projected_gradient(U, target, k, max_iter=150, rtol=0, stall_window=None)
+    working = support_band(first.gradient, first.weights)
+    fixed = np.where(working, 0.0, first.weights)
+    face = _face_solve(U, target, k, float(k), fixed, working, first.weights)
+    assert face is not None
+    _assert_feasible(face, k)
+    assert np.array_equal(face[~working], first.weights[~working])
+    interior, _ = _restricted_solve(U, target, k, float(k), fixed, working)
+    scale = np.linalg.norm(target)
+    assert certify(U, target, face).objective <= certify(U, target, interior).objective + (
+        1e-9 * scale
+    )
+    assert abs(certify(U, target, face).objective - _cvxpy_objective(0.6)) <= 1e-7 * scale
+    again = _face_solve(U, target, k, float(k), fixed, working, first.weights)
+    assert np.array_equal(face, again)
+
+
+def test_face_solve_gives_up_on_a_singular_face():
+    # Rows in a plane (lifted rank 3): more fractional rows than that make the face's Gram
+    # matrix singular, and the solve declines instead of guessing.
+    from skl_synthsel._solvers._fast_relaxed import _face_solve
+
+    rng = np.random.default_rng(0)
+    U = rng.normal(size=(60, 2)) @ rng.normal(size=(2, 4))
+    target = np.eye(4)
+    guess = np.full(60, 0.5)
+    working = np.ones(60, dtype=bool)
+    assert _face_solve(U, target, 30, 30.0, np.zeros(60), working, guess) is None
