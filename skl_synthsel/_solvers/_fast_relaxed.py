@@ -29,7 +29,9 @@
    band of rows around the ``k``-th smallest gradient.
 3. An exact interior-point solve restricted to the working set (:mod:`._interior_point`),
    the other rows held at their proven values (after screening) or at the first-order
-   iterate's values (after a band: the restricted optimum is then never worse than it).
+   iterate's values (after a band: the restricted optimum is then never worse than it). On a
+   support band, first a few active-set solves on the face the iterate points at
+   (:func:`_face_solve`, one Cholesky factor each), certified as in step 4.
 4. The Frank-Wolfe certificate of the result over the whole pool (:mod:`._certificate`). If it
    fails the tolerance, the first-order phase resumes from the best point with a 100 times
    tighter identification tolerance (so a sharper screen), and steps 2 to 4 repeat; after a
@@ -70,10 +72,12 @@ _DIRECT_ROWS = 2000
 # take a sixth of the time of the direct solve on an out-of-reach target.
 _DIRECT_FLOPS = 1e7
 # An iteration of the first-order phase (two chunked passes, matrix-vector-like products of
-# ``d x d`` blocks) runs at about a third of the flop rate of a Newton step of the reachable
-# projection (a symmetric rank-n update of ``p x p``, BLAS-3 at full speed): measured 13-18
-# against 40 GFlop/s on one thread, 2,000-20,000 rows in 50 dimensions.
+# ``d x d`` blocks) runs at a fraction of the flop rate of a Newton step of the reachable
+# projection (a symmetric rank-n update of ``p x p``, BLAS-3 at full speed): measured 2.4
+# times slower on 2,000 rows in 50 dimensions and up to 6 on 20,000; 3 errs towards proving.
 _FLOP_RATE_RATIO = 3
+# The fewest iterations worth a proof attempt: one certificate check of the first-order phase.
+_PROOF_MIN_ITERATIONS = 5
 # Pools beyond this many rows seek an exact match on a sample first (at most 64 MiB of rows).
 _SAMPLE_FROM_ROWS = 100_000
 # A certified lower bound above this (relative to ||target||) proves the target out of reach:
@@ -177,11 +181,14 @@ def _proof_iterations(n_rows, d):
     projection makes at least three. Spent first on the first-order phase, that much proves
     most targets out of reach (a positive certified lower bound: measured 0 to 45 iterations
     on the paper, intermediate and singular targets) and then saves every Newton step; on a
-    reachable target it is lost, at most about one step's time.
+    reachable target it is lost, at most about one step's time. 0 (no proof attempt) when a
+    Newton step costs less than one certificate check's worth of iterations (few dimensions:
+    the Newton steps are the cheaper test).
     """
     p = d * (d + 1) // 2
     newton = n_rows * p * p + p**3 / 3
-    return max(int(newton / (_FLOP_RATE_RATIO * _first_order_flops(n_rows, d))), 5)
+    iterations = int(newton / (_FLOP_RATE_RATIO * _first_order_flops(n_rows, d)))
+    return iterations if iterations >= _PROOF_MIN_ITERATIONS else 0
 
 
 def _direct_is_cheap(n_rows, d):
@@ -299,29 +306,30 @@ def solve_relaxed_fast(
         # First a few first-order iterations, about one Newton step's worth: a positive
         # certified lower bound proves the target out of reach (the projection below can
         # only succeed at optimum 0), and the first-order phase goes on from there.
-        started = time.perf_counter()
-        proof = accelerated_projected_gradient(
-            U,
-            target,
-            k,
-            normaliser=normaliser,
-            max_iter=min(_proof_iterations(n_rows, d), max_iter),
-            rtol=rtol,
-            atol=absolute,
-            stall_window=None,
-            chunk_rows=chunk_rows,
-            stop_at_bound=max(absolute, _REACHED * float(np.linalg.norm(target))),
-        )
-        seconds["first_order"] += time.perf_counter() - started
-        solution.n_first_order_iter += proof.n_iter
-        solution.iteration_seconds += proof.iteration_seconds
-        _keep_better(solution, proof.weights, proof.certificate, rtol, absolute)
-        if solution.converged:
-            return solution
-        start = proof.weights
-        if solution.certificate.lower_bound <= max(
-            absolute, _REACHED * float(np.linalg.norm(target))
-        ):
+        reached = max(absolute, _REACHED * float(np.linalg.norm(target)))
+        proof_iterations = min(_proof_iterations(n_rows, d), max_iter)
+        if proof_iterations:
+            started = time.perf_counter()
+            proof = accelerated_projected_gradient(
+                U,
+                target,
+                k,
+                normaliser=normaliser,
+                max_iter=proof_iterations,
+                rtol=rtol,
+                atol=absolute,
+                stall_window=None,
+                chunk_rows=chunk_rows,
+                stop_at_bound=reached,
+            )
+            seconds["first_order"] += time.perf_counter() - started
+            solution.n_first_order_iter += proof.n_iter
+            solution.iteration_seconds += proof.iteration_seconds
+            _keep_better(solution, proof.weights, proof.certificate, rtol, absolute)
+            if solution.converged:
+                return solution
+            start = proof.weights
+        if solution.certificate is None or solution.certificate.lower_bound <= reached:
             # Possibly reachable: a few Newton steps in p + 1 dual variables find the exact
             # match nearest the uniform weights, or show quickly that there is none.
             started = time.perf_counter()

@@ -250,6 +250,8 @@ def test_an_out_of_reach_target_is_proven_so_before_any_newton_step():
     assert 0 < solution.n_first_order_iter
     assert solution.certificate.lower_bound > 1e-9 * np.linalg.norm(target)
     assert _proof_iterations(*U.shape) >= 5
+    # In few dimensions a Newton step is cheaper than one check's worth of iterations: none.
+    assert _proof_iterations(200, 8) == _proof_iterations(20000, 8) == 0
     _assert_matches_cvxpy(U, target, k, solution, decay=0.9)
 
 
