@@ -2,28 +2,40 @@
 
 0. A reachable target (optimum 0) is matched exactly by the weights nearest the uniform ones
    (:mod:`._reachable`: semismooth Newton in ``d(d+1)/2 + 1`` dual variables); certified, that
-   ends the solve. Otherwise it gives up after a few steps and the method below runs. In a
-   very large pool (over 100,000 rows) the match is sought on a uniform sample of the rows
-   (:func:`_reachable_sample`): an exact match there is one over the pool, certified by one
-   pass, and the Newton steps' cost no longer grows with the pool.
+   ends the solve. Otherwise it gives up after a few steps and the method below runs. Before
+   it, first-order iterations costing about one Newton step try to prove the target out of
+   reach (a positive certified lower bound); most unreachable targets are, and skip the
+   Newton steps (:func:`_proof_iterations`). In a very large pool (over 100,000 rows) the
+   match is sought on a uniform sample of the rows (:func:`_reachable_sample`): an exact
+   match there is one over the pool, certified by one pass, and the Newton steps' cost no
+   longer grows with the pool.
 
    A small pool (at most ``max(2000, 2 (p + 1))`` rows) whose interior-point iteration costs at
-   most 1e8 flops is then solved exactly on every row (step 3 over the whole pool, then step 4).
-   In many dimensions (e.g. 2,000 rows in 50: ``2000^3 / 3`` flops an iteration) that solve is
-   dearer than the first-order phase and a screened working set, so steps 1 to 4 run instead.
+   most 1e7 flops is then solved exactly on every row (step 3 over the whole pool, then step 4).
+   Beyond (e.g. 2,000 rows in 20 dimensions, 9e7 flops an iteration; in 50, ``2000^3 / 3``)
+   that solve is dearer than the first-order phase and a screened working set, so steps 1 to 4
+   run instead.
 1. An accelerated projected gradient (:mod:`._first_order`) runs until its Frank-Wolfe
    certificate is within an identification tolerance: cheap, chunked passes over the pool.
+   It stops sooner (:func:`_solve_is_due`, ski-rental rules) once its work so far costs as
+   much as an exact solve on the screened rows, or, when its support has settled, on the
+   support band (many fractional rows no screen decides: ``k`` below ``p`` in many dimensions).
 2. A working set: the rows that safe screening cannot fix at 0 or 1 (:mod:`._working_set`).
    While an exact solve on it would cost more than a few dozen first-order iterations and that
-   phase still progresses, it goes on with a tighter tolerance (a sharper screen). If the set
+   phase still progresses, it goes on with a tighter tolerance (a sharper screen). The support
+   band (the iterate's fractional rows and a 10% margin by gradient rank) when step 1 asked
+   for it, or when it stalled with a settled support and the band is much cheaper. If the set
    is too large for the exact solve (or the target is nearly reachable: no row is decided), a
    band of rows around the ``k``-th smallest gradient.
 3. An exact interior-point solve restricted to the working set (:mod:`._interior_point`),
    the other rows held at their proven values (after screening) or at the first-order
-   iterate's values (after a band: the restricted optimum is then never worse than it).
+   iterate's values (after a band: the restricted optimum is then never worse than it). On a
+   support band, first a few active-set solves on the face the iterate points at
+   (:func:`_face_solve`, one Cholesky factor each), certified as in step 4.
 4. The Frank-Wolfe certificate of the result over the whole pool (:mod:`._certificate`). If it
    fails the tolerance, the first-order phase resumes from the best point with a 100 times
-   tighter identification tolerance (so a sharper screen), and steps 2 to 4 repeat.
+   tighter identification tolerance (so a sharper screen), and steps 2 to 4 repeat; after a
+   support band that missed, with the same tolerance and twice the work before the next band.
 
 Nothing of size ``d(d+1)/2 x n_rows`` is built: the pool is only read in chunks, and the
 lifted matrix exists for the working set alone.
@@ -33,13 +45,15 @@ import time
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+from scipy.linalg import cho_factor, cho_solve
 
+from ._capped_simplex import project_capped_simplex
 from ._certificate import certificate_from_gradient, objective_gradient, residual_matrix
 from ._chunked import squared_row_norms
 from ._first_order import accelerated_projected_gradient
 from ._interior_point import solve_relaxed_interior_point
 from ._reachable import project_reachable
-from ._working_set import gradient_band, screen_rows
+from ._working_set import gradient_band, screen_rows, support_band, support_band_size
 
 # Budget of an interior-point iteration on the working set, in flops (m p^2 <= this).
 _WORKING_SET_FLOPS = 1e10
@@ -50,11 +64,31 @@ _SOLVE_IN_ITERATIONS = 40
 _EXPECTED_IPM_ITERATIONS = 15
 # Pools up to this many rows go straight to the interior point...
 _DIRECT_ROWS = 2000
-# ...when an interior-point iteration on them costs at most this many flops (about a tenth of
-# a second); beyond, the first-order phase and screening shrink the problem first.
-_DIRECT_FLOPS = 1e8
+# ...when an interior-point iteration on them costs at most this many flops (a millisecond:
+# there the first-order phase's fixed costs per iteration dominate, and measured runs on 200
+# rows in 8 and 50 dimensions take 2-3 times longer that way). Beyond, the first-order phase
+# and screening shrink the problem first, and solve on the screen once they have cost as much
+# as that solve (:func:`_solve_is_due`): 2,000 rows in 20 dimensions, 9e7 flops an iteration,
+# take a sixth of the time of the direct solve on an out-of-reach target.
+_DIRECT_FLOPS = 1e7
+# An iteration of the first-order phase (two chunked passes, matrix-vector-like products of
+# ``d x d`` blocks) runs at a fraction of the flop rate of a Newton step of the reachable
+# projection (a symmetric rank-n update of ``p x p``, BLAS-3 at full speed): measured 2.4
+# times slower on 2,000 rows in 50 dimensions and up to 6 on 20,000; 3 errs towards proving.
+_FLOP_RATE_RATIO = 3
+# The fewest iterations worth a proof attempt: one certificate check of the first-order phase.
+_PROOF_MIN_ITERATIONS = 5
 # Pools beyond this many rows seek an exact match on a sample first (at most 64 MiB of rows).
 _SAMPLE_FROM_ROWS = 100_000
+# A certified lower bound above this (relative to ||target||) proves the target out of reach:
+# the projection accepts matches only to 1e-10 of it.
+_REACHED = 1e-9
+# Solves on the face a first-order iterate points at before the interior point on its band.
+_FACE_TRIES = 4
+# The first-order support has settled when at most this fraction of it changed between two
+# checks: measured 0.1-0.2% on 2,000 rows in 50 dimensions, where a band on it holds the
+# optimum's support, against 2-5% on 1,000 rows in 30, where it does not yet.
+_SETTLED = 0.01
 _SAMPLE_BYTES = 64 * 2**20
 
 
@@ -133,6 +167,28 @@ def _solve_is_cheap(n_working, n_rows, d):
     """Whether an interior point on ``n_working`` rows costs at most a few first-order steps."""
     per_iteration = _ipm_iteration_flops(n_working, d)
     return _EXPECTED_IPM_ITERATIONS * per_iteration <= _SOLVE_IN_ITERATIONS * 4 * n_rows * d * d
+
+
+def _first_order_flops(n_rows, d):
+    """Flops of one first-order iteration over ``n_rows`` rows: two passes."""
+    return 4 * n_rows * d * d
+
+
+def _proof_iterations(n_rows, d):
+    """First-order iterations costing about one Newton step of the reachable projection.
+
+    A Newton step over ``n_rows`` free rows costs ``n_rows p^2 + p^3 / 3`` flops; a failing
+    projection makes at least three. Spent first on the first-order phase, that much proves
+    most targets out of reach (a positive certified lower bound: measured 0 to 45 iterations
+    on the paper, intermediate and singular targets) and then saves every Newton step; on a
+    reachable target it is lost, at most about one step's time. 0 (no proof attempt) when a
+    Newton step costs less than one certificate check's worth of iterations (few dimensions:
+    the Newton steps are the cheaper test).
+    """
+    p = d * (d + 1) // 2
+    newton = n_rows * p * p + p**3 / 3
+    iterations = int(newton / (_FLOP_RATE_RATIO * _first_order_flops(n_rows, d)))
+    return iterations if iterations >= _PROOF_MIN_ITERATIONS else 0
 
 
 def _direct_is_cheap(n_rows, d):
@@ -247,18 +303,45 @@ def solve_relaxed_fast(
             if solution.converged:
                 return solution
     elif reachable and k < n_rows and n_rows > p + 1:
-        # A reachable target first: a few Newton steps in p + 1 dual variables find the
-        # exact match nearest the uniform weights, or show quickly that there is none.
-        started = time.perf_counter()
-        exact, n_steps = project_reachable(
-            U, target, k, normaliser=normaliser, chunk_rows=chunk_rows
-        )
-        seconds["reachable"] = time.perf_counter() - started
-        solution.n_reachable_steps = n_steps
-        if exact is not None:
-            _certified(solution, U, target, exact, k, normaliser, rtol, absolute, chunk_rows)
+        # First a few first-order iterations, about one Newton step's worth: a positive
+        # certified lower bound proves the target out of reach (the projection below can
+        # only succeed at optimum 0), and the first-order phase goes on from there.
+        reached = max(absolute, _REACHED * float(np.linalg.norm(target)))
+        proof_iterations = min(_proof_iterations(n_rows, d), max_iter)
+        if proof_iterations:
+            started = time.perf_counter()
+            proof = accelerated_projected_gradient(
+                U,
+                target,
+                k,
+                normaliser=normaliser,
+                max_iter=proof_iterations,
+                rtol=rtol,
+                atol=absolute,
+                stall_window=None,
+                chunk_rows=chunk_rows,
+                stop_at_bound=reached,
+            )
+            seconds["first_order"] += time.perf_counter() - started
+            solution.n_first_order_iter += proof.n_iter
+            solution.iteration_seconds += proof.iteration_seconds
+            _keep_better(solution, proof.weights, proof.certificate, rtol, absolute)
             if solution.converged:
                 return solution
+            start = proof.weights
+        if solution.certificate is None or solution.certificate.lower_bound <= reached:
+            # Possibly reachable: a few Newton steps in p + 1 dual variables find the exact
+            # match nearest the uniform weights, or show quickly that there is none.
+            started = time.perf_counter()
+            exact, n_steps = project_reachable(
+                U, target, k, normaliser=normaliser, chunk_rows=chunk_rows
+            )
+            seconds["reachable"] = time.perf_counter() - started
+            solution.n_reachable_steps = n_steps
+            if exact is not None:
+                _certified(solution, U, target, exact, k, normaliser, rtol, absolute, chunk_rows)
+                if solution.converged:
+                    return solution
     if k == n_rows or (
         n_rows <= min(limit, max(_DIRECT_ROWS, 2 * (p + 1))) and _direct_is_cheap(n_rows, d)
     ):
@@ -275,8 +358,30 @@ def solve_relaxed_fast(
     target_norm = float(np.linalg.norm(target))
     tolerance, absolute_tolerance = identify_rtol, identify_atol * target_norm
     previous = None
+    # What the first-order phase stopped for (see _solve_is_due): "screen", "band" or None;
+    # how many band solves failed to certify (each doubles the first-order work before the
+    # next); the support at the last check, and whether it has settled since the one before.
+    band = {"requested": None, "failures": 0, "support": None, "settled": False}
+
+    def solve_is_due(n_iter, weights, gradient, certificate):
+        band["requested"] = _solve_is_due(
+            band,
+            weights,
+            gradient,
+            certificate,
+            squared_norms,
+            k,
+            normaliser,
+            solution.n_first_order_iter + n_iter,
+            min(limit, n_rows),
+            d,
+            solution.n_rounds < max_rounds - 1,
+        )
+        return band["requested"] is not None
+
     while True:
         started = time.perf_counter()
+        band.update(support=None, requested=None, settled=False)
         first = accelerated_projected_gradient(
             U,
             target,
@@ -287,6 +392,7 @@ def solve_relaxed_fast(
             rtol=max(tolerance, rtol),
             atol=max(absolute_tolerance, absolute),
             chunk_rows=chunk_rows,
+            stop_when=solve_is_due,
         )
         seconds["first_order"] += time.perf_counter() - started
         solution.n_first_order_iter += first.n_iter
@@ -306,16 +412,38 @@ def solve_relaxed_fast(
         at_one, working = screen_rows(
             first.gradient, squared_norms, first_certificate.frank_wolfe_gap, k, normaliser
         )
-        undecided, band = int(working.sum()), min(limit, n_rows)
+        undecided, band_size = int(working.sum()), min(limit, n_rows)
         # Solve on a working set when that costs less than a few more first-order iterations
         # would (they sharpen the screen), or when the first-order phase stalls: the proven
         # set if it fits, else a band. A nearly reachable target (bound 0, objective small)
         # leaves every row undecided: only a band can be solved on.
-        if undecided <= limit and (first.stalled or _solve_is_cheap(undecided, n_rows, d)):
+        # The support band (a guess the certificate checks) when the first-order phase asked
+        # for it, or when it stalled and the band's solve is under half the alternative's.
+        banded = solution.n_rounds < max_rounds - 1 and (
+            band["requested"] == "band"
+            or (
+                first.stalled
+                and band["settled"]
+                and band["failures"] == 0
+                and 2 * _ipm_iteration_flops(support_band_size(first.weights), d)
+                <= _ipm_iteration_flops(min(undecided, band_size), d)
+            )
+        )
+        if undecided <= limit and (
+            band["requested"] == "screen" or _solve_is_cheap(undecided, n_rows, d)
+        ):
             fixed = at_one.astype(float)  # proven: 1 or 0 in every optimum
-        elif first.stalled or _solve_is_cheap(band, n_rows, d):
+            banded = False
+        elif banded:
+            # The first-order support has settled: solve on the support band, the other
+            # rows held where they are.
+            working = support_band(first.gradient, first.weights)
+            fixed = np.where(working, 0.0, first.weights)
+        elif undecided <= limit and first.stalled:
+            fixed = at_one.astype(float)
+        elif first.stalled or _solve_is_cheap(band_size, n_rows, d):
             # Too many undecided rows: a band of them, the others held where they are.
-            working = gradient_band(first.gradient, k, band)
+            working = gradient_band(first.gradient, k, band_size)
             fixed = np.where(working, 0.0, first.weights)
         else:
             seconds["working_set"] += time.perf_counter() - started
@@ -330,13 +458,143 @@ def solve_relaxed_fast(
         ):
             break  # The same restricted problem again: nothing new to learn.
         previous = working, fixed
+        if banded:
+            # First the face the iterate points at: one factorisation instead of an
+            # interior point's dozen, when the support was identified.
+            started = time.perf_counter()
+            weights = _face_solve(U, target, k, normaliser, fixed, working, first.weights)
+            seconds["interior_point"] += time.perf_counter() - started
+            if weights is not None:
+                _certified(solution, U, target, weights, k, normaliser, rtol, absolute, chunk_rows)
+                if solution.converged:
+                    solution.n_rounds += 1
+                    solution.working_set_size = int(working.sum())
+                    break
         weights = _timed_restricted_solve(solution, U, target, k, normaliser, fixed, working)
         _certified(solution, U, target, weights, k, normaliser, rtol, absolute, chunk_rows)
         if solution.converged:
             break
         start = solution.weights
+        if banded:
+            # A guess that missed: more first-order work first, the same tolerance.
+            band["failures"] += 1
+            continue
         tolerance, absolute_tolerance = tolerance / 100, absolute_tolerance / 100
     return solution
+
+
+def _solve_is_due(
+    band,
+    weights,
+    gradient,
+    certificate,
+    squared_norms,
+    k,
+    normaliser,
+    n_iter,
+    largest,
+    d,
+    rounds_left,
+):
+    """Whether the first-order phase should stop for an exact solve: ``"screen"``, ``"band"``
+    or ``None``.
+
+    Asked at each certificate check; both are ski-rental rules (whichever way the rest of the
+    run goes, at most about twice the work of the better choice). ``"screen"``: the rows the
+    screen leaves undecided (a proven working set) fit and the first-order work so far already
+    costs as much as the interior point on them. ``"band"``: in many dimensions with ``k``
+    below ``p`` the optimum has many fractional rows (e.g. 900 of 2,000 in 50 dimensions) that
+    no screen decides until the first-order phase is very accurate, while its support settles
+    early. When the support has settled (:data:`_SETTLED`) and the work so far costs as much
+    as the interior point on the support band, solve there (first on the iterate's face,
+    :func:`_face_solve`); each failed band doubles the work required before the next.
+    """
+    n_rows = weights.size
+    done = n_iter * _first_order_flops(n_rows, d)
+    _, undecided = screen_rows(gradient, squared_norms, certificate.frank_wolfe_gap, k, normaliser)
+    undecided = int(undecided.sum())
+    if undecided <= largest and done >= _EXPECTED_IPM_ITERATIONS * _ipm_iteration_flops(
+        undecided, d
+    ):
+        return "screen"
+    support = weights > 0
+    previous, band["support"] = band["support"], support
+    # Settled: under 1% of the support changed since the last check (five iterations).
+    band["settled"] = previous is not None and (
+        np.count_nonzero(support != previous) <= _SETTLED * np.count_nonzero(support)
+    )
+    if not rounds_left or not band["settled"]:
+        return None
+    size = support_band_size(weights)
+    if size >= min(largest, undecided):
+        return None
+    solve = _EXPECTED_IPM_ITERATIONS * _ipm_iteration_flops(size, d)
+    return "band" if done >= solve * 2 ** band["failures"] else None
+
+
+def _face_solve(U, target, k, normaliser, fixed, working, guess):
+    """The optimum on ``working`` by a few active-set steps from ``guess``'s face, or ``None``.
+
+    The rows of ``working`` at one in ``guess`` stay at one, those at zero at zero, and the
+    fractional ones solve the equality-constrained least squares ``G x = q + mu 1``,
+    ``sum x = remaining`` (a Cholesky factor of their Gram matrix). Rows that leave ``[0, 1]``
+    go to the bound they crossed; once inside, rows at a bound whose gradient is on the wrong
+    side of ``mu`` (the restricted optimality conditions) are freed; then the face is solved
+    again, at most :data:`_FACE_TRIES` times in all. The last feasible solution, or ``None``
+    (no try feasible, or a singular Gram matrix: more fractional rows than ``p``, or rows in a
+    subspace). A first-order iterate that has nearly identified the optimal support gives the
+    optimum in one to three solves; the certificate over the pool checks it.
+    """
+    reduced_target = -residual_matrix(U, target, fixed, normaliser)
+    rows = np.flatnonzero(working)
+    block_all = U[rows]
+    total = k - float(fixed.sum())
+    at_one, free = guess[rows] >= 1.0, (guess[rows] > 0.0) & (guess[rows] < 1.0)
+    feasible = None
+    for _ in range(_FACE_TRIES):
+        fractional = np.flatnonzero(free)
+        remaining = total - int(at_one.sum())
+        if not 0 < remaining < fractional.size:
+            break
+        ones = block_all[at_one]
+        face_target = reduced_target - ones.T @ ones / normaliser
+        block = block_all[fractional]
+        inner = block @ block.T
+        try:
+            factor = cho_factor(inner * inner / normaliser**2, lower=True, check_finite=False)
+        except np.linalg.LinAlgError:
+            break
+        linear = np.einsum("ij,jk,ik->i", block, face_target, block) / normaliser
+        solved = cho_solve(factor, np.column_stack([linear, np.ones(fractional.size)]))
+        multiplier = (remaining - solved[:, 0].sum()) / solved[:, 1].sum()
+        values = solved[:, 0] + multiplier * solved[:, 1]
+        below, above = values < 0.0, values > 1.0
+        if below.any() or above.any():
+            free[fractional[below | above]] = False
+            at_one[fractional[above]] = True
+            continue
+        local = at_one.astype(float)
+        local[fractional] = values
+        feasible = local
+        # The restricted problem's optimality conditions: gradient (up to the factor 2 / n)
+        # at least the fractional rows' common value at zero, at most it at one.
+        residual = (block_all * local[:, None]).T @ block_all / normaliser - reduced_target
+        gradient = np.einsum("ij,jk,ik->i", block_all, residual, block_all)
+        level = float(np.median(gradient[fractional]))
+        slack = 1e-9 * float(np.max(np.abs(gradient)))
+        entering = ((~free & ~at_one) & (gradient < level - slack)) | (
+            at_one & (gradient > level + slack)
+        )
+        if not entering.any():
+            break
+        free |= entering
+        at_one &= ~entering
+    if feasible is None:
+        return None
+    weights = fixed.copy()
+    weights[rows] = feasible
+    projected, _ = project_capped_simplex(weights, k)  # the sum exactly k
+    return projected
 
 
 def _timed_restricted_solve(solution, U, target, k, normaliser, fixed, working):

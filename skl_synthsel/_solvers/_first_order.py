@@ -78,6 +78,8 @@ def accelerated_projected_gradient(
     atol=0.0,
     stall_window=50,
     chunk_rows=None,
+    stop_at_bound=None,
+    stop_when=None,
 ):
     """Minimise ``||sum_i w_i u_i u_i^T / n - target||_F^2`` on the capped simplex.
 
@@ -103,6 +105,12 @@ def accelerated_projected_gradient(
         working set does better). ``None`` never stops for this reason.
     chunk_rows : int or None
         Rows per chunk of the passes over the pool.
+    stop_at_bound : float or None
+        Also stop once the certified lower bound exceeds this (a proof that the optimum is
+        above it, e.g. that the target is out of reach).
+    stop_when : callable or None
+        Also stop when ``stop_when(n_iter, weights, gradient, certificate)`` is true, asked at
+        each certificate check.
 
     Returns
     -------
@@ -122,7 +130,14 @@ def accelerated_projected_gradient(
     n_iter = 0
     # (iteration, best duality gap) at the start of the current stall window.
     window_start, best_gap, stalled = (0, certificate.duality_gap), certificate.duality_gap, False
-    while n_iter < max_iter and not certificate.is_within(rtol, atol):
+
+    def finished(certificate):
+        return certificate.is_within(rtol, atol) or (
+            stop_at_bound is not None and certificate.lower_bound > stop_at_bound
+        )
+
+    stopped = False
+    while n_iter < max_iter and not finished(certificate) and not stopped:
         started = time.perf_counter()
         n_iter += 1
         next_momentum = (1 + np.sqrt(1 + 4 * momentum**2)) / 2
@@ -162,6 +177,9 @@ def accelerated_projected_gradient(
                 window_start = (n_iter, best_gap)
             elif stall_window is not None and n_iter - window_start[0] >= stall_window:
                 stalled = True
+            stopped = stop_when is not None and bool(
+                stop_when(n_iter, weights, gradient, certificate)
+            )
         seconds.append(time.perf_counter() - started)
         if stalled:
             break

@@ -79,3 +79,44 @@ def gradient_band(gradient, k, size):
     working = np.zeros(n_rows, dtype=bool)
     working[np.argsort(gradient, kind="stable")[start : start + size]] = True
     return working
+
+
+def support_band(gradient, weights, margin=0.1):
+    """A working set from a first-order iterate's support: its fractional rows, and a margin.
+
+    Near an optimum a projected gradient method has identified the support (the optimum's
+    fractional rows are among the iterate's), and ranked by gradient the rows at one come
+    first, then the fractional ones, then those at zero. The band is the rows ranked from
+    ``n_one - m`` to ``n_positive + m``, with ``n_one`` rows at one, ``n_positive`` above
+    zero and ``m = ceil(margin * (n_positive - n_one)) + 1`` on either side (rows the iterate
+    has not yet moved in or out). Like :func:`gradient_band`, a heuristic: the caller holds
+    the other rows at the iterate's weights and the certificate says whether it was right.
+
+    Parameters
+    ----------
+    gradient : ndarray of shape (n_rows,)
+        Gradient of the squared objective at the iterate.
+    weights : ndarray of shape (n_rows,)
+        The iterate, in ``[0, 1]``.
+    margin : float, default=0.1
+        Extra rows either side, as a fraction of the fractional rows.
+
+    Returns
+    -------
+    working : ndarray of bool of shape (n_rows,)
+        The working set.
+    """
+    n_rows = gradient.size
+    n_one, n_positive = int(np.count_nonzero(weights >= 1.0)), int(np.count_nonzero(weights > 0))
+    extra = int(np.ceil(margin * (n_positive - n_one))) + 1
+    start, stop = max(n_one - extra, 0), min(n_positive + extra, n_rows)
+    working = np.zeros(n_rows, dtype=bool)
+    working[np.argsort(gradient, kind="stable")[start:stop]] = True
+    return working
+
+
+def support_band_size(weights, margin=0.1):
+    """The number of rows :func:`support_band` would return (no sort)."""
+    n_one, n_positive = int(np.count_nonzero(weights >= 1.0)), int(np.count_nonzero(weights > 0))
+    extra = int(np.ceil(margin * (n_positive - n_one))) + 1
+    return min(n_positive + extra, weights.size) - max(n_one - extra, 0)

@@ -1,5 +1,7 @@
 """The large-pool solver against cvxpy over the whole pool, on many small problems."""
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -148,17 +150,20 @@ def test_stops_within_its_iteration_budget_and_keeps_the_best_point():
 @pytest.mark.parametrize("family", ["reachable", "rank_deficient_reachable"])
 def test_reachable_targets_end_in_the_projection(family, seed):
     # Reachable by construction (weights 0.8 on 50 rows): the Newton projection certifies an
-    # exact match without the first-order or interior-point phases, and its weights are those
-    # nearest the uniform ones among the exact matches (checked against cvxpy).
+    # exact match without the interior-point phase (after the few first-order iterations
+    # that try to prove the target out of reach), and its weights are those nearest the
+    # uniform ones among the exact matches (checked against cvxpy).
     import cvxpy as cp
 
+    from skl_synthsel._solvers._fast_relaxed import _proof_iterations
     from skl_synthsel._solvers._objective import svec, svec_columns
 
     U, target, k = make_problem(family, seed)
     solution = solve_relaxed_fast(U, target, k)
     _assert_feasible(solution.weights, k)
     assert solution.converged and solution.n_reachable_steps >= 1
-    assert solution.n_first_order_iter == 0 and solution.n_interior_point_iter == 0
+    assert solution.n_first_order_iter <= _proof_iterations(*U.shape)
+    assert solution.n_interior_point_iter == 0 and solution.n_rounds == 0
     scale = np.linalg.norm(target)
     assert certify(U, target, solution.weights).objective <= 1e-9 * scale
     w = cp.Variable(len(U))
@@ -190,18 +195,11 @@ def test_small_pool_in_many_dimensions_screens_first_and_matches_cvxpy(decay):
     # iteration over every row would cost over 1e8 flops, so the first-order phase and the
     # screen shrink the problem first. Targets out of reach (0.9), just out of reach (0.6)
     # and nearly reachable by k < p rows (0.8 I: many fractional weights, few rows decided).
-    rng = np.random.default_rng(3)
-    d, n_rows, k = 30, 700, 70
-    U = rng.normal(size=(n_rows, d))
-    index = np.arange(d)
-    target = (decay if decay else 0.0) ** np.abs(index[:, None] - index[None, :])
-    if not decay:
-        target = 0.8 * np.eye(d)
+    U, target, k = _many_dimensions(decay)
     solution = solve_relaxed_fast(U, target, k)
     assert solution.n_first_order_iter > 0 and solution.converged
     _assert_feasible(solution.weights, k)
-    cvxpy_weights, _ = solve_relaxed_cvxpy(U, target, k)
-    reference = certify(U, target, cvxpy_weights).objective
+    reference = _cvxpy_objective(decay)
     scale = np.linalg.norm(target)
     certificate = solution.certificate
     assert certificate.objective == certify(U, target, solution.weights).objective
@@ -209,3 +207,151 @@ def test_small_pool_in_many_dimensions_screens_first_and_matches_cvxpy(decay):
     assert certificate.lower_bound <= reference + 1e-9 * scale
     again = solve_relaxed_fast(U, target, k)
     assert np.array_equal(again.weights, solution.weights)
+
+
+def _many_dimensions(decay, seed=3, d=30, n_rows=700, k=70):
+    rng = np.random.default_rng(seed)
+    U = rng.normal(size=(n_rows, d))
+    index = np.arange(d)
+    target = decay ** np.abs(index[:, None] - index[None, :]) if decay else 0.8 * np.eye(d)
+    return U, target, k
+
+
+@functools.lru_cache
+def _cvxpy_objective(decay):
+    # cvxpy takes seconds on 700 rows in 30 dimensions: once per problem.
+    U, target, k = _many_dimensions(decay)
+    return certify(U, target, solve_relaxed_cvxpy(U, target, k)[0]).objective
+
+
+def _assert_matches_cvxpy(U, target, k, solution, decay=None):
+    _assert_feasible(solution.weights, k)
+    reference = (
+        certify(U, target, solve_relaxed_cvxpy(U, target, k)[0]).objective
+        if decay is None
+        else _cvxpy_objective(decay)
+    )
+    scale = np.linalg.norm(target)
+    certificate = solution.certificate
+    assert solution.converged
+    assert certificate.objective == certify(U, target, solution.weights).objective
+    assert abs(certificate.objective - reference) <= 1e-6 * reference + 1e-7 * scale
+    assert certificate.lower_bound <= reference + 1e-9 * scale
+
+
+def test_an_out_of_reach_target_is_proven_so_before_any_newton_step():
+    # A positive certified lower bound after a few first-order iterations: the projection
+    # (which can only succeed at optimum 0) is skipped.
+    from skl_synthsel._solvers._fast_relaxed import _proof_iterations
+
+    U, target, k = _many_dimensions(0.9)
+    solution = solve_relaxed_fast(U, target, k)
+    assert solution.n_reachable_steps == 0
+    assert 0 < solution.n_first_order_iter
+    assert solution.certificate.lower_bound > 1e-9 * np.linalg.norm(target)
+    assert _proof_iterations(*U.shape) >= 5
+    # In few dimensions a Newton step is cheaper than one check's worth of iterations: none.
+    assert _proof_iterations(200, 8) == _proof_iterations(20000, 8) == 0
+    _assert_matches_cvxpy(U, target, k, solution, decay=0.9)
+
+
+@pytest.mark.parametrize("decay", [0.6, 0.0])
+def test_support_band_path_matches_cvxpy_and_repeats_bit_for_bit(decay, monkeypatch):
+    # k < p in 30 dimensions: many fractional weights; the first-order support settles long
+    # before the screen decides the rows, and the solve runs on the support band.
+    import skl_synthsel._solvers._fast_relaxed as fast
+
+    bands = []
+
+    def spy(gradient, weights, *args, **kwargs):
+        working = support_band(gradient, weights, *args, **kwargs)
+        bands.append(int(working.sum()))
+        return working
+
+    support_band = fast.support_band
+    monkeypatch.setattr(fast, "support_band", spy)
+    U, target, k = _many_dimensions(decay)
+    solution = solve_relaxed_fast(U, target, k)
+    assert bands and solution.working_set_size == bands[-1] < len(U)
+    _assert_matches_cvxpy(U, target, k, solution, decay=decay)
+    again = solve_relaxed_fast(U, target, k)
+    assert np.array_equal(again.weights, solution.weights)
+    assert again.certificate == solution.certificate
+
+
+def test_a_support_band_that_misses_is_followed_by_a_certified_solve(monkeypatch):
+    # A band guess forced to miss (its margin cut, half its rows dropped): the certificate
+    # rejects it, the first-order phase goes on and a later solve certifies the optimum.
+    import skl_synthsel._solvers._fast_relaxed as fast
+
+    calls = []
+
+    def poor_band(gradient, weights, margin=0.1):
+        working = support_band(gradient, weights, margin=0.0)
+        if not calls:
+            working[np.flatnonzero(working)[::2]] = False
+        calls.append(int(working.sum()))
+        return working
+
+    support_band = fast.support_band
+    monkeypatch.setattr(fast, "support_band", poor_band)
+    U, target, k = _many_dimensions(0.6)
+    solution = solve_relaxed_fast(U, target, k)
+    assert calls and solution.n_rounds >= 2
+    _assert_matches_cvxpy(U, target, k, solution, decay=0.6)
+
+
+def test_screen_solve_once_the_first_order_work_pays_for_it():
+    # 1,000 rows in 20 dimensions (an interior-point iteration over all of them: 5e7 flops)
+    # no longer go straight to the interior point: the first-order phase and the screen run
+    # first, and the working set is far smaller than the pool.
+    rng = np.random.default_rng(0)
+    d, n_rows, k = 20, 1000, 100
+    index = np.arange(d)
+    kms = 0.5 ** np.abs(index[:, None] - index[None, :])
+    U = rng.standard_normal((n_rows, d)) @ np.linalg.cholesky(kms).T + 0.1
+    target = 0.9 ** np.abs(index[:, None] - index[None, :])
+    solution = solve_relaxed_fast(U, target, k)
+    assert solution.n_first_order_iter > 0 and solution.working_set_size < n_rows / 2
+    _assert_matches_cvxpy(U, target, k, solution)
+    again = solve_relaxed_fast(U, target, k)
+    assert np.array_equal(again.weights, solution.weights)
+
+
+def test_face_solve_from_an_identified_support_is_the_restricted_optimum():
+    # From a first-order iterate whose support has (nearly) settled, a few active-set solves
+    # on its face reach the optimum over the band: the interior point's answer there, and
+    # cvxpy's over the pool (the band holds the optimum's support).
+    from skl_synthsel._solvers._fast_relaxed import _face_solve, _restricted_solve
+    from skl_synthsel._solvers._first_order import accelerated_projected_gradient
+    from skl_synthsel._solvers._working_set import support_band
+
+    U, target, k = _many_dimensions(0.6)
+    first = accelerated_projected_gradient(U, target, k, max_iter=150, rtol=0, stall_window=None)
+    working = support_band(first.gradient, first.weights)
+    fixed = np.where(working, 0.0, first.weights)
+    face = _face_solve(U, target, k, float(k), fixed, working, first.weights)
+    assert face is not None
+    _assert_feasible(face, k)
+    assert np.array_equal(face[~working], first.weights[~working])
+    interior, _ = _restricted_solve(U, target, k, float(k), fixed, working)
+    scale = np.linalg.norm(target)
+    assert certify(U, target, face).objective <= certify(U, target, interior).objective + (
+        1e-9 * scale
+    )
+    assert abs(certify(U, target, face).objective - _cvxpy_objective(0.6)) <= 1e-7 * scale
+    again = _face_solve(U, target, k, float(k), fixed, working, first.weights)
+    assert np.array_equal(face, again)
+
+
+def test_face_solve_gives_up_on_a_singular_face():
+    # Rows in a plane (lifted rank 3): more fractional rows than that make the face's Gram
+    # matrix singular, and the solve declines instead of guessing.
+    from skl_synthsel._solvers._fast_relaxed import _face_solve
+
+    rng = np.random.default_rng(0)
+    U = rng.normal(size=(60, 2)) @ rng.normal(size=(2, 4))
+    target = np.eye(4)
+    guess = np.full(60, 0.5)
+    working = np.ones(60, dtype=bool)
+    assert _face_solve(U, target, 30, 30.0, np.zeros(60), working, guess) is None

@@ -70,3 +70,43 @@ def test_stops_when_the_certified_gap_stalls():
     assert result.stalled
     assert result.n_iter < 500
     assert result.certificate == certify(U, target, result.weights)
+
+
+def test_stops_once_the_lower_bound_proves_the_optimum_positive():
+    # Out of reach: cvxpy's optimum is well above 0, and a few iterations certify a positive
+    # lower bound (below that optimum), far sooner than the tolerance would stop them.
+    U, target, k = _problem(2)
+    scale = np.linalg.norm(target)
+    reference = certify(U, target, solve_relaxed_cvxpy(U, target, k)[0]).objective
+    result = accelerated_projected_gradient(
+        U, target, k, max_iter=500, rtol=0, stall_window=None, stop_at_bound=1e-3 * scale
+    )
+    assert 1e-3 * scale < result.certificate.lower_bound <= reference + 1e-9 * scale
+    assert result.n_iter < 500 and result.n_iter % 5 == 0
+    assert result.certificate == certify(U, target, result.weights)
+    # Reachable: the bound never leaves 0, and the iteration limit stops the run.
+    U, target, k = _problem(2, reachable=True)
+    result = accelerated_projected_gradient(
+        U, target, k, max_iter=60, rtol=0, stall_window=None, stop_at_bound=1e-9 * scale
+    )
+    assert result.n_iter == 60
+
+
+def test_stop_when_is_asked_at_each_check_and_stops_the_run():
+    U, target, k = _problem(1)
+    asked = []
+
+    def stop_when(n_iter, weights, gradient, certificate):
+        asked.append(n_iter)
+        assert certificate == certify(U, target, weights)
+        np.testing.assert_allclose(
+            gradient,
+            2 / k * np.einsum("ij,jk,ik->i", U, (U * weights[:, None]).T @ U / k - target, U),
+            atol=1e-10,
+        )
+        return n_iter >= 15
+
+    result = accelerated_projected_gradient(
+        U, target, k, max_iter=100, rtol=0, stall_window=None, stop_when=stop_when
+    )
+    assert asked == [5, 10, 15] and result.n_iter == 15

@@ -5,7 +5,12 @@ import pytest
 
 from skl_synthsel._solvers import solve_relaxed_interior_point
 from skl_synthsel._solvers._first_order import accelerated_projected_gradient
-from skl_synthsel._solvers._working_set import gradient_band, screen_rows
+from skl_synthsel._solvers._working_set import (
+    gradient_band,
+    screen_rows,
+    support_band,
+    support_band_size,
+)
 
 
 def _problem(seed):
@@ -51,3 +56,27 @@ def test_band_has_the_requested_size_around_the_threshold(k):
     selected = ranks[working]
     assert selected.max() - selected.min() == 99
     assert selected.min() <= max(k - 50, 0) and selected.max() >= min(k + 49, 599)
+
+
+def test_support_band_is_the_fractional_ranks_and_a_margin():
+    # 3 rows at one, 20 fractional, the rest at zero; the gradient ranks them in that order
+    # except for a shuffle. The band: ranks 3 - 3 to 23 + 3 (margin ceil(0.1 * 20) + 1 = 3).
+    rng = np.random.default_rng(0)
+    weights = np.zeros(100)
+    weights[:3] = 1.0
+    weights[3:23] = rng.uniform(0.1, 0.9, size=20)
+    order = rng.permutation(100)
+    gradient, shuffled = np.empty(100), np.empty(100)
+    gradient[order] = np.arange(100.0)
+    shuffled[order] = weights
+    working = support_band(gradient, shuffled)
+    expected = np.zeros(100, dtype=bool)
+    expected[order[:26]] = True
+    assert np.array_equal(working, expected)
+    assert support_band_size(shuffled) == 26
+    # A vertex (no fractional row): the rows either side of the threshold rank.
+    vertex = np.zeros(100)
+    vertex[order[:10]] = 1.0
+    assert np.array_equal(np.flatnonzero(support_band(gradient, vertex)), np.sort(order[9:11]))
+    # At the pool's edges the band is cut, never shifted.
+    assert support_band_size(np.full(100, 0.5)) == 100
