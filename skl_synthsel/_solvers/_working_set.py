@@ -106,17 +106,20 @@ def support_band(gradient, weights, margin=0.1):
     working : ndarray of bool of shape (n_rows,)
         The working set.
     """
-    n_rows = gradient.size
-    n_one, n_positive = int(np.count_nonzero(weights >= 1.0)), int(np.count_nonzero(weights > 0))
-    extra = int(np.ceil(margin * (n_positive - n_one))) + 1
-    start, stop = max(n_one - extra, 0), min(n_positive + extra, n_rows)
-    working = np.zeros(n_rows, dtype=bool)
+    start, stop = _support_band_ranks(weights, margin)
+    working = np.zeros(gradient.size, dtype=bool)
     working[np.argsort(gradient, kind="stable")[start:stop]] = True
     return working
 
 
 def support_band_size(weights, margin=0.1):
     """The number of rows :func:`support_band` would return (no sort)."""
+    start, stop = _support_band_ranks(weights, margin)
+    return stop - start
+
+
+def _support_band_ranks(weights, margin):
+    """The gradient ranks ``[start, stop)`` of :func:`support_band`."""
     n_one, n_positive = int(np.count_nonzero(weights >= 1.0)), int(np.count_nonzero(weights > 0))
     extra = int(np.ceil(margin * (n_positive - n_one))) + 1
-    return min(n_positive + extra, weights.size) - max(n_one - extra, 0)
+    return max(n_one - extra, 0), min(n_positive + extra, weights.size)
