@@ -442,12 +442,14 @@ def _selector_line(name, result):
 
 
 def main_sweep(args):
-    import platform
 
     dims = args.dims or [8, 20, 50]
     print("Regime sweep of the fast relaxed solver (one process, BLAS threads as set).\n")
     print(_SWEEP_HEADER)
     sweep = run_sweep(dims, [1, 10, 100], args.seed)
+    if args.sweep_only:
+        _replace_sweep_section(sweep, args.threads)
+        return
     print(
         "\nAll selectors, N = 100,000 pool rows in 10 classes, d = 20, 200 real rows per "
         f"class, n_select = 5.0; each in a subprocess with {args.threads} BLAS thread(s), "
@@ -456,10 +458,27 @@ def main_sweep(args):
     print(_SELECTOR_HEADER)
     selectors = run_selector_table(args.threads, args.selector_limit)
     lines = [
+        *_sweep_section(sweep, args.threads),
+        "## All selectors at N = 100,000 (10 classes, d = 20, n_select = 5.0)",
+        "",
+        _SELECTOR_HEADER,
+        *(_selector_line(name, result) for name, result in selectors),
+        "",
+    ]
+    os.makedirs(_TABLE_PATH, exist_ok=True)
+    with open(os.path.join(_TABLE_PATH, "bench_solvers.md"), "w") as handle:
+        handle.write("\n".join(lines))
+
+
+def _sweep_section(sweep, threads):
+    """The file's head and its regime-sweep section, as lines."""
+    import platform
+
+    return [
         "# bench_solvers.py --sweep",
         "",
         f"Written by ``benchmarks/bench_solvers.py --sweep`` on {platform.machine()} "
-        f"({os.cpu_count()} cores, shared), {args.threads} BLAS thread(s). A BLAS pass is the "
+        f"({os.cpu_count()} cores, shared), {threads} BLAS thread(s). A BLAS pass is the "
         "time of one ``Xp.T @ Xp`` over the whole pool of the run, measured next to it.",
         "",
         f"## Regime sweep: the fast relaxed solver, {_SWEEP_ROWS} pool rows over all classes, "
@@ -472,15 +491,18 @@ def main_sweep(args):
         _SWEEP_HEADER,
         *(_sweep_line(row) for row in sweep),
         "",
-        "## All selectors at N = 100,000 (10 classes, d = 20, n_select = 5.0)",
-        "",
-        _SELECTOR_HEADER,
-        *(_selector_line(name, result) for name, result in selectors),
-        "",
     ]
+
+
+def _replace_sweep_section(sweep, threads):
+    """Write the sweep over the file's head and sweep section, keeping the selector tables."""
+    path = os.path.join(_TABLE_PATH, "bench_solvers.md")
+    previous = open(path).read() if os.path.exists(path) else ""
+    marker = previous.find("## All selectors")
+    rest = previous[marker:] if marker >= 0 else ""
     os.makedirs(_TABLE_PATH, exist_ok=True)
-    with open(os.path.join(_TABLE_PATH, "bench_solvers.md"), "w") as handle:
-        handle.write("\n".join(lines))
+    with open(path, "w") as handle:
+        handle.write("\n".join(_sweep_section(sweep, threads)) + "\n" + rest)
 
 
 _COMPARE_HEADER = (
@@ -612,6 +634,11 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--sweep", action="store_true", help="the regime sweep and the all-selectors table"
+    )
+    parser.add_argument(
+        "--sweep-only",
+        action="store_true",
+        help="with --sweep: only the regime sweep (the selector tables in the file are kept)",
     )
     parser.add_argument(
         "--selector-limit", type=float, default=60.0, help="time limit of one selector fit (s)"
