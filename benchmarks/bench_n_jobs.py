@@ -27,7 +27,7 @@ import time  # noqa: E402
 import warnings  # noqa: E402
 
 import numpy as np  # noqa: E402
-from sklearn.datasets import make_classification  # noqa: E402
+from bench_solvers import make_pool  # noqa: E402
 
 from skl_synthsel import (  # noqa: E402
     AutoSelector,
@@ -46,20 +46,6 @@ SELECTORS = {
     "learning_dynamics": (LearningDynamicsSelector, {"n_select": 5.0}),
     "auto": (AutoSelector, {}),
 }
-
-
-def make_pool(n_rows, n_classes=10, d=20, real_per_class=200):
-    """The real rows and the pool: the first rows of one ``make_classification`` draw."""
-    n_real = real_per_class * n_classes
-    X, y = make_classification(
-        n_samples=n_rows + n_real,
-        n_features=d,
-        n_informative=min(10, d),
-        n_classes=n_classes,
-        n_clusters_per_class=1,
-        random_state=0,
-    )
-    return X[:n_real], y[:n_real], X[n_real:], y[n_real:]
 
 
 def measure(name, data, n_jobs, repeats):
@@ -117,7 +103,7 @@ def main(argv=None):
     parser.add_argument("--only", nargs="+", choices=sorted(SELECTORS), help="selectors")
     parser.add_argument("--out", help="also write the table to this file")
     args = parser.parse_args(argv)
-    data = make_pool(args.rows)
+    data = make_pool(args.rows, 200 * 10, 10, 20)  # the pool of bench_solvers --selectors
     rows = []
     for name in args.only or list(SELECTORS):
         slow = name in ("learning_dynamics", "auto")  # a minute and more a fit

@@ -356,18 +356,10 @@ _VARIANTS = {
 _REAL_ROWS = {"singular": lambda d: d // 2}
 
 
-def worker_selector(name, n_rows, n_classes, d):
-    """One selector's ``fit`` on the 10-class ``make_classification`` problem; a JSON row."""
-    import warnings
-
-    import numpy as np
+def make_pool(n_rows, n_real, n_classes, d):
+    """``X_real, y_real, X_pool, y_pool``: the first rows of one ``make_classification`` draw."""
     from sklearn.datasets import make_classification
 
-    from skl_synthsel.cli._select import METHODS
-
-    method, _, variant = name.partition(":")
-    params = _VARIANTS.get(variant, {"method": variant}) if variant else {}
-    n_real = _REAL_ROWS.get(variant, lambda d: 200)(d) * n_classes
     X, y = make_classification(
         n_samples=n_rows + n_real,
         n_features=d,
@@ -376,8 +368,21 @@ def worker_selector(name, n_rows, n_classes, d):
         n_clusters_per_class=1,
         random_state=0,
     )
-    real, y_real = X[:n_real], y[:n_real]
-    pool, y_pool = X[n_real:], y[n_real:]
+    return X[:n_real], y[:n_real], X[n_real:], y[n_real:]
+
+
+def worker_selector(name, n_rows, n_classes, d):
+    """One selector's ``fit`` on the 10-class ``make_classification`` problem; a JSON row."""
+    import warnings
+
+    import numpy as np
+
+    from skl_synthsel.cli._select import METHODS
+
+    method, _, variant = name.partition(":")
+    params = _VARIANTS.get(variant, {"method": variant}) if variant else {}
+    n_real = _REAL_ROWS.get(variant, lambda d: 200)(d) * n_classes
+    real, y_real, pool, y_pool = make_pool(n_rows, n_real, n_classes, d)
     unit = _blas_pass_seconds(pool)
     selector = METHODS[method]((pool, y_pool), n_select=5.0, random_state=0, **params)
     with warnings.catch_warnings(record=True) as caught:
