@@ -586,7 +586,6 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
             attributes.update({name + "_": value for name, value in summary.items()})
         return attributes
 
-    # -- output -----------------------------------------------------------------------------
     def _solve_groups(self, groups):
         """Iterate over :meth:`_solve_group` of each group, in order, ``n_jobs`` in threads.
 
@@ -601,6 +600,7 @@ class BaseSelector(OneToOneFeatureMixin, BaseEstimator):
             self._solve_group, [(group,) for group in groups], n_jobs, lazily=True
         )
 
+    # -- output -----------------------------------------------------------------------------
     def fit_resample(self, X: ArrayLike, y: ArrayLike) -> tuple[Any, Any]:
         """Select synthetic rows and return them after the real rows.
 
