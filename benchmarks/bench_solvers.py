@@ -287,8 +287,13 @@ def _sweep_class(rng, n_rows, d, regime):
     return pool, target, k
 
 
-def run_sweep(dims, class_counts, seed):
-    """The fast solver over regimes, class counts and dimensions: rows of the sweep table."""
+def run_sweep(dims, class_counts, seed, repeat=1):
+    """The fast solver over regimes, class counts and dimensions: rows of the sweep table.
+
+    Each row is solved ``repeat`` times, a BLAS pass timed before each; the table gives the
+    medians (seconds, and passes: each run's seconds over its own unit). On a shared machine
+    single runs of the same row vary by a factor of two.
+    """
     import numpy as np
 
     from skl_synthsel._solvers import solve_relaxed_fast
@@ -300,17 +305,21 @@ def run_sweep(dims, class_counts, seed):
                 rng = np.random.default_rng(seed)
                 per_class = _SWEEP_ROWS // n_classes
                 problems = [_sweep_class(rng, per_class, d, regime) for _ in range(n_classes)]
-                unit = _blas_pass_seconds(np.vstack([problem[0] for problem in problems]))
-                start = time.perf_counter()
-                gaps, certified, steps, ipm = [], 0, 0, 0
-                for pool, target, k in problems:
-                    solution = solve_relaxed_fast(pool, target, k)
-                    certificate = solution.certificate
-                    gaps.append(certificate.duality_gap / np.linalg.norm(target))
-                    certified += solution.converged
-                    steps += solution.n_reachable_steps
-                    ipm += solution.n_interior_point_iter
-                seconds = time.perf_counter() - start
+                pool = np.vstack([problem[0] for problem in problems])
+                runs = []
+                for _ in range(repeat):
+                    unit = _blas_pass_seconds(pool)
+                    start = time.perf_counter()
+                    gaps, certified, steps, ipm = [], 0, 0, 0
+                    for class_pool, target, k in problems:
+                        solution = solve_relaxed_fast(class_pool, target, k)
+                        certificate = solution.certificate
+                        gaps.append(certificate.duality_gap / np.linalg.norm(target))
+                        certified += solution.converged
+                        steps += solution.n_reachable_steps
+                        ipm += solution.n_interior_point_iter
+                    seconds = time.perf_counter() - start
+                    runs.append((seconds, seconds / unit))
                 rows.append(
                     dict(
                         regime=regime,
@@ -318,8 +327,8 @@ def run_sweep(dims, class_counts, seed):
                         d=d,
                         rows_per_class=per_class,
                         k=problems[0][2],
-                        seconds=seconds,
-                        passes=seconds / unit,
+                        seconds=float(np.median([run[0] for run in runs])),
+                        passes=float(np.median([run[1] for run in runs])),
                         certified=f"{certified}/{n_classes}",
                         max_gap=float(max(gaps)),
                         newton_steps=steps,
@@ -453,15 +462,16 @@ def main_sweep(args):
     from threadpoolctl import threadpool_limits
 
     print(
-        f"Regime sweep of the fast relaxed solver (one process, {args.threads} BLAS thread(s)).\n"
+        f"Regime sweep of the fast relaxed solver (one process, {args.threads} BLAS thread(s), "
+        f"medians of {args.repeat} runs).\n"
     )
     print(_SWEEP_HEADER)
     # The table says how many BLAS threads ran: set them (the BLAS default is one per core, and
     # on the 100-class rows' small solves two threads take 3-4 times as long as one).
     with threadpool_limits(limits=args.threads, user_api="blas"):
-        sweep = run_sweep(dims, [1, 10, 100], args.seed)
+        sweep = run_sweep(dims, [1, 10, 100], args.seed, args.repeat)
     if args.sweep_only:
-        _replace_sweep_section(sweep, args.threads)
+        _replace_sweep_section(sweep, args.threads, args.repeat)
         return
     print(
         "\nAll selectors, N = 100,000 pool rows in 10 classes, d = 20, 200 real rows per "
@@ -471,7 +481,7 @@ def main_sweep(args):
     print(_SELECTOR_HEADER)
     selectors = run_selector_table(args.threads, args.selector_limit)
     lines = [
-        *_sweep_section(sweep, args.threads),
+        *_sweep_section(sweep, args.threads, args.repeat),
         "## All selectors at N = 100,000 (10 classes, d = 20, n_select = 5.0)",
         "",
         _SELECTOR_HEADER,
@@ -483,7 +493,7 @@ def main_sweep(args):
         handle.write("\n".join(lines))
 
 
-def _sweep_section(sweep, threads):
+def _sweep_section(sweep, threads, repeat):
     """The file's head and its regime-sweep section, as lines."""
     import platform
 
@@ -492,7 +502,8 @@ def _sweep_section(sweep, threads):
         "",
         f"Written by ``benchmarks/bench_solvers.py --sweep`` on {platform.machine()} "
         f"({os.cpu_count()} cores, shared), {threads} BLAS thread(s). A BLAS pass is the "
-        "time of one ``Xp.T @ Xp`` over the whole pool of the run, measured next to it.",
+        "time of one ``Xp.T @ Xp`` over the whole pool of the run, measured next to it. "
+        f"Each row: the medians of {repeat} runs.",
         "",
         f"## Regime sweep: the fast relaxed solver, {_SWEEP_ROWS} pool rows over all classes, "
         "k = rows per class / 10",
@@ -507,7 +518,7 @@ def _sweep_section(sweep, threads):
     ]
 
 
-def _replace_sweep_section(sweep, threads):
+def _replace_sweep_section(sweep, threads, repeat):
     """Write the sweep over the file's head and sweep section, keeping the selector tables."""
     path = os.path.join(_TABLE_PATH, "bench_solvers.md")
     previous = open(path).read() if os.path.exists(path) else ""
@@ -515,7 +526,7 @@ def _replace_sweep_section(sweep, threads):
     rest = previous[marker:] if marker >= 0 else ""
     os.makedirs(_TABLE_PATH, exist_ok=True)
     with open(path, "w") as handle:
-        handle.write("\n".join(_sweep_section(sweep, threads)) + "\n" + rest)
+        handle.write("\n".join(_sweep_section(sweep, threads, repeat)) + "\n" + rest)
 
 
 _COMPARE_HEADER = (
@@ -645,6 +656,9 @@ def main(argv=None):
         "--cvxpy-limit", type=float, default=120.0, help="time limit of one cvxpy run in seconds"
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs of each regime-sweep row (medians reported)"
+    )
     parser.add_argument(
         "--sweep", action="store_true", help="the regime sweep and the all-selectors table"
     )

@@ -199,33 +199,41 @@ class _SwapSearch:
     def run(self, rows, quad, in_subset, residual, budget, selected, position):
         """Swap until no improving swap or ``budget`` swaps; updates the subset in place."""
         n = self.normaliser
-        block, fourth = self.U[rows], self.fourth[rows]
-        inside = in_subset[rows]
+        block, scaled_fourth = self.U[rows], self.fourth[rows] / n**2
+        # The candidates inside and outside the subset, as positions in ``rows``: each side's
+        # scores are taken over its own rows (a swap exchanges one entry of each).
+        chosen, others = np.flatnonzero(in_subset[rows]), np.flatnonzero(~in_subset[rows])
+        pair = np.empty((block.shape[1], 2))
         made = 0
         while made < budget:
-            removal_gain = np.where(inside, 2 * quad / n - fourth / n**2, -np.inf)
-            addition_cost = np.where(inside, np.inf, 2 * quad / n + fourth / n**2)
-            n_out = min(self.n_candidates, int(inside.sum()))
-            n_in = min(self.n_candidates, int(inside.size - inside.sum()))
+            n_out = min(self.n_candidates, chosen.size)
+            n_in = min(self.n_candidates, others.size)
             if n_out == 0 or n_in == 0:
                 break
+            removal_gain = 2 * quad[chosen] / n - scaled_fourth[chosen]
+            addition_cost = 2 * quad[others] / n + scaled_fourth[others]
             leaving = np.argpartition(-removal_gain, n_out - 1)[:n_out]
             entering = np.argpartition(addition_cost, n_in - 1)[:n_in]
-            cross = (block[leaving] @ block[entering].T) ** 2
+            cross = (block[chosen[leaving]] @ block[others[entering]].T) ** 2
             change = (
                 addition_cost[entering][None, :] - removal_gain[leaving][:, None] - 2 * cross / n**2
             )
             best = np.unravel_index(np.argmin(change), change.shape)
             if change[best] >= self.threshold:
                 break
-            out_local, in_local = leaving[best[0]], entering[best[1]]
+            slot_out, slot_in = leaving[best[0]], entering[best[1]]
+            out_local, in_local = chosen[slot_out], others[slot_in]
+            chosen[slot_out], others[slot_in] = in_local, out_local
             out_row, in_row = rows[out_local], rows[in_local]
-            inside[out_local], inside[in_local] = False, True
             in_subset[out_row], in_subset[in_row] = False, True
             selected[position[out_row]] = in_row
             position[in_row], position[out_row] = position[out_row], -1
             u_out, u_in = block[out_local], block[in_local]
             residual = residual + (np.outer(u_in, u_in) - np.outer(u_out, u_out)) / n
-            quad += ((block @ u_in) ** 2 - (block @ u_out) ** 2) / n
+            # Both rank-one changes of the quadratic forms from one read of the block.
+            pair[:, 0], pair[:, 1] = u_in, u_out
+            products = block @ pair
+            products *= products
+            quad += (products[:, 0] - products[:, 1]) / n
             made += 1
         return made, residual

@@ -64,3 +64,12 @@ def test_normaliser_and_trivial_quotas():
     )
     assert np.array_equal(solve_relaxed_interior_point(U, target, 100).weights, np.ones(100))
     assert np.array_equal(solve_relaxed_interior_point(U, target, 0).weights, np.zeros(100))
+
+
+def test_a_system_that_is_not_positive_definite_raises_linalg_error():
+    """The iteration stops on it (keeping its last iterate): LAPACK's status is not ignored."""
+    U = np.random.default_rng(0).normal(size=(12, 3))
+    system = _GramSystem(U, 1.0)
+    diagonal = np.full(12, -1e6)  # G + D negative definite
+    with pytest.raises(np.linalg.LinAlgError, match="not positive definite"):
+        system.factor(diagonal)

@@ -45,6 +45,21 @@ def test_svec_preserves_the_frobenius_inner_product():
         assert np.allclose(lifted[:, i], svec(np.outer(U[i], U[i])))
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_svec_columns_is_the_lifting_of_every_row_in_float64(dtype):
+    rng = np.random.default_rng(1)
+    U = rng.normal(size=(7, 6)).astype(dtype)
+    lifted = svec_columns(U)
+    assert lifted.shape == (21, 7) and lifted.dtype == np.float64
+    exact = U.astype(np.float64)
+    expected = np.column_stack([svec(np.outer(row, row)) for row in exact])
+    np.testing.assert_allclose(lifted, expected, rtol=1e-15, atol=0)
+    # Its Gram matrix is that of the outer products under the Frobenius inner product.
+    outer = [np.outer(row, row) for row in exact]
+    frobenius = np.array([[np.sum(a * b) for b in outer] for a in outer])
+    np.testing.assert_allclose(lifted.T @ lifted, frobenius, rtol=1e-13)
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_greedy_incremental_step_equals_brute_force(seed):
     rng = np.random.default_rng(seed)
