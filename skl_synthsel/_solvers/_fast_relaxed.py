@@ -42,11 +42,13 @@ lifted matrix exists for the working set alone.
 """
 
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 
+from ..utils._blas import single_blas_thread
 from ._capped_simplex import project_capped_simplex
 from ._certificate import certificate_from_gradient, objective_gradient, residual_matrix
 from ._chunked import quadratic_forms, squared_row_norms
@@ -93,6 +95,8 @@ _EXPECTED_FACE_TRIES = 3
 # optimum's support, against 2-5% on 1,000 rows in 30, where it does not yet.
 _SETTLED = 0.01
 _SAMPLE_BYTES = 64 * 2**20
+# A pass over the pool of at most this many flops runs on one BLAS thread (utils._blas).
+_SINGLE_THREAD_FLOPS = 1e7
 
 
 @dataclass
@@ -272,6 +276,44 @@ def solve_relaxed_fast(
     -------
     solution : RelaxedSolution
     """
+    n_rows, d = U.shape
+    # Small passes (one BLAS call under 1e7 flops): one thread, whatever the BLAS default.
+    small = n_rows * d * d <= _SINGLE_THREAD_FLOPS
+    with single_blas_thread() if small else nullcontext():
+        return _solve_relaxed_fast(
+            U,
+            target,
+            k,
+            normaliser=normaliser,
+            rtol=rtol,
+            atol=atol,
+            max_iter=max_iter,
+            identify_rtol=identify_rtol,
+            identify_atol=identify_atol,
+            working_set_limit=working_set_limit,
+            max_rounds=max_rounds,
+            chunk_rows=chunk_rows,
+            reachable=reachable,
+        )
+
+
+def _solve_relaxed_fast(
+    U,
+    target,
+    k,
+    *,
+    normaliser,
+    rtol,
+    atol,
+    max_iter,
+    identify_rtol,
+    identify_atol,
+    working_set_limit,
+    max_rounds,
+    chunk_rows,
+    reachable,
+):
+    """:func:`solve_relaxed_fast` with its options resolved."""
     n_rows, d = U.shape
     if not 1 <= k <= n_rows:
         raise ValueError(f"k must be in [1, {n_rows}]; got {k}.")

@@ -16,6 +16,7 @@ The solver is exact to the interior-point tolerance; it is meant for the working
 large-pool solver and for whole pools of a few thousand rows.
 """
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +24,7 @@ from scipy.linalg import lstsq
 from scipy.linalg.blas import dsyrk
 from scipy.linalg.lapack import dpotrf, dpotrs
 
+from ..utils._blas import single_blas_thread
 from ._capped_simplex import project_capped_simplex
 from ._chunked import quadratic_forms
 from ._objective import svec_columns
@@ -35,6 +37,8 @@ _ACTIVE = 1e-6
 _RESIDUAL_TOL = 1e-9
 # How far above tol a run that rounding stopped may end and still count as converged.
 _ROUNDING_SLACK = 1e3
+# An iteration of at most this many flops runs on one BLAS thread (utils._blas).
+_SINGLE_THREAD_FLOPS = 1e8
 
 
 class _GramSystem:
@@ -198,6 +202,16 @@ def solve_relaxed_interior_point(U, target, k, *, normaliser=None, tol=1e-15, ma
     -------
     result : InteriorPointResult
     """
+    m, d = U.shape
+    p = d * (d + 1) // 2
+    # Small systems (an iteration under 1e8 flops): one BLAS thread, whatever the default.
+    small = min(m**3 / 3, m * p * p + p**3 / 3) <= _SINGLE_THREAD_FLOPS
+    with single_blas_thread() if small else nullcontext():
+        return _interior_point(U, target, k, normaliser, tol, max_iter)
+
+
+def _interior_point(U, target, k, normaliser, tol, max_iter):
+    """:func:`solve_relaxed_interior_point`'s iterations."""
     m = U.shape[0]
     normaliser = float(k if normaliser is None else normaliser)
     if k <= 0 or k >= m:

@@ -50,11 +50,12 @@ def _wide_data():
     return X[:60], y[:60], X[60:], y[60:]
 
 
-@pytest.mark.parametrize(("data", "fast_calls"), [("wide", 2), ("narrow", 0)])
-def test_auto_uses_the_fast_solver_on_large_problems(
-    monkeypatch, classification_data, data, fast_calls
+@pytest.mark.parametrize("data", ["wide", "narrow"])
+def test_auto_is_the_fast_solver_at_every_size_and_a_named_one_is_used(
+    monkeypatch, classification_data, data
 ):
-    # 20 features and about 500 pool rows per class: 500 * 210^2 >= 1e7; 4 features: below.
+    # 20 features and about 500 pool rows per class, or 4 features: the fast solver on every
+    # class either way (it is faster than Clarabel on small pools too); "CLARABEL" by name.
     X, y, X_pool, y_pool = _wide_data() if data == "wide" else classification_data
     calls = []
     original = relaxed_module.solve_relaxed_fast
@@ -67,8 +68,13 @@ def test_auto_uses_the_fast_solver_on_large_problems(
     selector = CovarianceMatchingSelector((X_pool, y_pool), method="relaxed", random_state=0).fit(
         X, y
     )
-    assert len(calls) == fast_calls
+    assert len(calls) == len(np.unique(y))
     assert np.all(np.isfinite(selector.certificate_))
+    calls.clear()
+    named = CovarianceMatchingSelector(
+        (X_pool, y_pool), method="relaxed", solver="CLARABEL", random_state=0
+    ).fit(X, y)
+    assert not calls and np.all(np.isfinite(named.certificate_))
 
 
 def test_mixture_matches_real_plus_selected_rows(classification_data):

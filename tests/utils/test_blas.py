@@ -1,0 +1,71 @@
+"""The counted one-thread BLAS limit of the small dense solves."""
+
+import threading
+
+import numpy as np
+import pytest
+import scipy.linalg  # noqa: F401  (SciPy's BLAS loaded: it is limited too)
+from threadpoolctl import threadpool_info, threadpool_limits
+
+from skl_synthsel._solvers import solve_relaxed_fast
+from skl_synthsel.utils._blas import single_blas_thread
+
+
+def _blas_threads():
+    return {
+        info["filepath"]: info["num_threads"]
+        for info in threadpool_info()
+        if info["user_api"] == "blas"
+    }
+
+
+@pytest.fixture
+def two_threads():
+    if not _blas_threads():
+        pytest.skip("no BLAS that threadpoolctl can inspect")
+    with threadpool_limits(limits=2, user_api="blas"):
+        yield _blas_threads()
+
+
+def test_the_limit_holds_inside_and_is_restored(two_threads):
+    with single_blas_thread():
+        assert set(_blas_threads().values()) == {1}
+        with single_blas_thread():  # nested: still one, still restored once
+            assert set(_blas_threads().values()) == {1}
+        assert set(_blas_threads().values()) == {1}
+    assert _blas_threads() == two_threads
+
+
+def test_other_threads_leave_the_limits_alone(two_threads):
+    # OpenBLAS does not reliably take a thread count from a non-main thread, and a restore
+    # lost that way would leave the process on one thread: there the context does nothing.
+    seen = {}
+
+    def worker():
+        with single_blas_thread():
+            seen["inside"] = True
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+    assert seen == {"inside": True}
+    assert _blas_threads() == two_threads
+    # In the main thread, while a worker runs inside, the main thread's limit still holds.
+    with single_blas_thread():
+        thread = threading.Thread(target=worker)
+        thread.start()
+        thread.join()
+        assert set(_blas_threads().values()) == {1}
+    assert _blas_threads() == two_threads
+
+
+def test_a_small_solve_gives_the_same_weights_under_any_thread_count(two_threads):
+    # 200 rows in 20 dimensions: run on one thread inside whatever the caller set.
+    rng = np.random.default_rng(0)
+    U = rng.normal(size=(200, 20))
+    target = 0.9 ** np.abs(np.subtract.outer(np.arange(20), np.arange(20)))
+    with_two = solve_relaxed_fast(U, target, 20)
+    assert _blas_threads() == two_threads
+    with threadpool_limits(limits=1, user_api="blas"):
+        with_one = solve_relaxed_fast(U, target, 20)
+    assert with_two.converged and np.array_equal(with_two.weights, with_one.weights)
