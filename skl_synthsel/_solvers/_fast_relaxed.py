@@ -18,8 +18,10 @@
 1. An accelerated projected gradient (:mod:`._first_order`) runs until its Frank-Wolfe
    certificate is within an identification tolerance: cheap, chunked passes over the pool.
    It stops sooner (:func:`_solve_is_due`, ski-rental rules) once its work so far costs as
-   much as an exact solve on the screened rows, or, when its support has settled, on the
-   support band (many fractional rows no screen decides: ``k`` below ``p`` in many dimensions).
+   much as an exact solve on the screened rows, or, when its support has settled, as the
+   active-set solves on the iterate's face alone (:func:`_face_solve`, one factorisation each;
+   if the certificate rejects them, the phase goes on), or as an exact solve on the support
+   band (many fractional rows no screen decides: ``k`` below ``p`` in many dimensions).
 2. A working set: the rows that safe screening cannot fix at 0 or 1 (:mod:`._working_set`).
    While an exact solve on it would cost more than a few dozen first-order iterations and that
    phase still progresses, it goes on with a tighter tolerance (a sharper screen). The support
@@ -53,7 +55,7 @@ from ._capped_simplex import project_capped_simplex
 from ._certificate import certificate_from_gradient, objective_gradient, residual_matrix
 from ._chunked import quadratic_forms, squared_row_norms
 from ._first_order import accelerated_projected_gradient
-from ._interior_point import solve_relaxed_interior_point
+from ._interior_point import iteration_flops, solve_relaxed_interior_point
 from ._reachable import project_reachable
 from ._working_set import gradient_band, screen_rows, support_band, support_band_size
 
@@ -164,15 +166,9 @@ def _reachable_sample(n_rows, k, p, d):
     return np.sort(np.random.RandomState(0).choice(n_rows, size, replace=False))
 
 
-def _ipm_iteration_flops(n_working, d):
-    """Flops of one interior-point iteration on ``n_working`` rows: the cheaper factorisation."""
-    p = d * (d + 1) // 2
-    return min(n_working**3 / 3, n_working * p * p + p**3 / 3)
-
-
 def _solve_is_cheap(n_working, n_rows, d):
     """Whether an interior point on ``n_working`` rows costs at most a few first-order steps."""
-    per_iteration = _ipm_iteration_flops(n_working, d)
+    per_iteration = iteration_flops(n_working, d)
     return _EXPECTED_IPM_ITERATIONS * per_iteration <= _SOLVE_IN_ITERATIONS * 4 * n_rows * d * d
 
 
@@ -200,7 +196,7 @@ def _proof_iterations(n_rows, d):
 
 def _direct_is_cheap(n_rows, d):
     """Whether an interior-point iteration over all ``n_rows`` rows is cheap in absolute terms."""
-    return _ipm_iteration_flops(n_rows, d) <= _DIRECT_FLOPS
+    return iteration_flops(n_rows, d) <= _DIRECT_FLOPS
 
 
 def _restricted_solve(U, target, k, normaliser, fixed, working):
@@ -414,6 +410,8 @@ def _solve_relaxed_fast(
         "settled": False,
     }
 
+    checks = (rtol, absolute, chunk_rows)  # what every certification compares with
+
     def solve_is_due(n_iter, weights, gradient, certificate):
         band["requested"] = _solve_is_due(
             band,
@@ -460,6 +458,20 @@ def _solve_relaxed_fast(
             break
 
         started = time.perf_counter()
+        if band["requested"] == "face":
+            # The support has settled and the work so far pays for solves on its face alone
+            # (one factorisation each, a fraction of an interior point's dozen): try them; if
+            # the certificate rejects the result, more first-order work, then the next try.
+            working = support_band(first.gradient, first.weights)
+            fixed = np.where(working, 0.0, first.weights)
+            seconds["working_set"] += time.perf_counter() - started
+            if _face_certified(
+                solution, U, target, k, normaliser, fixed, working, first.weights, checks
+            ):
+                break
+            band["face_failures"] += 1
+            start = solution.weights
+            continue
         at_one, working = screen_rows(
             first.gradient, squared_norms, first_certificate.frank_wolfe_gap, k, normaliser
         )
@@ -470,32 +482,14 @@ def _solve_relaxed_fast(
         # leaves every row undecided: only a band can be solved on.
         # The support band (a guess the certificate checks) when the first-order phase asked
         # for it, or when it stalled and the band's solve is under half the alternative's.
-        if band["requested"] == "face":
-            # The support has settled and the work so far pays for solves on its face alone
-            # (one factorisation each, a fraction of an interior point's dozen): try them; if
-            # the certificate rejects the result, more first-order work, then the next try.
-            working = support_band(first.gradient, first.weights)
-            fixed = np.where(working, 0.0, first.weights)
-            seconds["working_set"] += time.perf_counter() - started
-            started = time.perf_counter()
-            weights = _face_solve(U, target, k, normaliser, fixed, working, first.weights)
-            seconds["interior_point"] += time.perf_counter() - started
-            if weights is not None:
-                _certified(solution, U, target, weights, k, normaliser, rtol, absolute, chunk_rows)
-                if solution.converged:
-                    solution.working_set_size = int(working.sum())
-                    break
-            band["face_failures"] += 1
-            start = solution.weights
-            continue
         banded = solution.n_rounds < max_rounds - 1 and (
             band["requested"] == "band"
             or (
                 first.stalled
                 and band["settled"]
                 and band["failures"] == 0
-                and 2 * _ipm_iteration_flops(support_band_size(first.weights), d)
-                <= _ipm_iteration_flops(min(undecided, band_size), d)
+                and 2 * iteration_flops(support_band_size(first.weights), d)
+                <= iteration_flops(min(undecided, band_size), d)
             )
         )
         if undecided <= limit and (
@@ -527,18 +521,13 @@ def _solve_relaxed_fast(
         ):
             break  # The same restricted problem again: nothing new to learn.
         previous = working, fixed
-        if banded:
-            # First the face the iterate points at: one factorisation instead of an
-            # interior point's dozen, when the support was identified.
-            started = time.perf_counter()
-            weights = _face_solve(U, target, k, normaliser, fixed, working, first.weights)
-            seconds["interior_point"] += time.perf_counter() - started
-            if weights is not None:
-                _certified(solution, U, target, weights, k, normaliser, rtol, absolute, chunk_rows)
-                if solution.converged:
-                    solution.n_rounds += 1
-                    solution.working_set_size = int(working.sum())
-                    break
+        # First the face the iterate points at: one factorisation instead of an interior
+        # point's dozen, when the support was identified.
+        if banded and _face_certified(
+            solution, U, target, k, normaliser, fixed, working, first.weights, checks
+        ):
+            solution.n_rounds += 1
+            break
         weights = _timed_restricted_solve(solution, U, target, k, normaliser, fixed, working)
         _certified(solution, U, target, weights, k, normaliser, rtol, absolute, chunk_rows)
         if solution.converged:
@@ -585,9 +574,7 @@ def _solve_is_due(
     done = n_iter * _first_order_flops(n_rows, d)
     _, undecided = screen_rows(gradient, squared_norms, certificate.frank_wolfe_gap, k, normaliser)
     undecided = int(undecided.sum())
-    if undecided <= largest and done >= _EXPECTED_IPM_ITERATIONS * _ipm_iteration_flops(
-        undecided, d
-    ):
+    if undecided <= largest and done >= _EXPECTED_IPM_ITERATIONS * iteration_flops(undecided, d):
         return "screen"
     support = weights > 0
     previous, band["support"] = band["support"], support
@@ -600,7 +587,7 @@ def _solve_is_due(
     size = support_band_size(weights)
     if size >= min(largest, undecided):
         return None
-    solve = _EXPECTED_IPM_ITERATIONS * _ipm_iteration_flops(size, d)
+    solve = _EXPECTED_IPM_ITERATIONS * iteration_flops(size, d)
     if done >= solve * 2 ** band["failures"]:
         return "band"
     fractional = int(np.count_nonzero((weights > 0.0) & (weights < 1.0)))
@@ -676,6 +663,21 @@ def _face_solve(U, target, k, normaliser, fixed, working, guess):
     weights[rows] = feasible
     projected, _ = project_capped_simplex(weights, k)  # the sum exactly k
     return projected
+
+
+def _face_certified(solution, U, target, k, normaliser, fixed, working, guess, checks):
+    """:func:`_face_solve` on ``working``, certified (``checks``: ``rtol, absolute,
+    chunk_rows``) and kept in ``solution``: whether it met the tolerance (then
+    ``working_set_size`` is the band's)."""
+    started = time.perf_counter()
+    weights = _face_solve(U, target, k, normaliser, fixed, working, guess)
+    solution.seconds["interior_point"] += time.perf_counter() - started
+    if weights is None:
+        return False
+    _certified(solution, U, target, weights, k, normaliser, *checks)
+    if solution.converged:
+        solution.working_set_size = int(working.sum())
+    return solution.converged
 
 
 def _timed_restricted_solve(solution, U, target, k, normaliser, fixed, working):

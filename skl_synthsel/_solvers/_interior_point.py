@@ -95,10 +95,15 @@ class _LowRankSystem:
         return solution + self._apply_inverse(residual)
 
 
+def iteration_flops(m, d):
+    """Flops of one iteration on ``m`` rows in ``d`` dimensions: the cheaper factorisation."""
+    p = d * (d + 1) // 2
+    return min(m**3 / 3, m * p * p + p**3 / 3)
+
+
 def _choose_system(U, scale):
     m, d = U.shape
-    p = d * (d + 1) // 2
-    if m**3 / 3 <= m * p * p + p**3 / 3:
+    if m**3 / 3 <= iteration_flops(m, d):
         return _GramSystem(U, scale)
     return _LowRankSystem(U, scale)
 
@@ -202,10 +207,8 @@ def solve_relaxed_interior_point(U, target, k, *, normaliser=None, tol=1e-15, ma
     -------
     result : InteriorPointResult
     """
-    m, d = U.shape
-    p = d * (d + 1) // 2
     # Small systems (an iteration under 1e8 flops): one BLAS thread, whatever the default.
-    small = min(m**3 / 3, m * p * p + p**3 / 3) <= _SINGLE_THREAD_FLOPS
+    small = iteration_flops(*U.shape) <= _SINGLE_THREAD_FLOPS
     with single_blas_thread() if small else nullcontext():
         return _interior_point(U, target, k, normaliser, tol, max_iter)
 
