@@ -57,7 +57,8 @@ def _smat(vector, d):
 
 
 # Rows lifted at once for the Newton matrix: the lifted block (p + 1 rows of this many) stays
-# in the cache (3 MB in 50 dimensions), measured 2.4 times faster than 4096 rows there.
+# in the cache (3 MB in 50 dimensions). With the row-wise lifting, the matrix of 20,000 rows in
+# 50 dimensions takes 0.95 s, against 2.3 s for 4,096-row blocks lifted by fancy indexing.
 _GRAM_CHUNK_ROWS = 256
 
 
