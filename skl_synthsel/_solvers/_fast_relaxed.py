@@ -44,13 +44,12 @@ lifted matrix exists for the working set alone.
 """
 
 import time
-from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 
-from ..utils._blas import single_blas_thread
+from ..utils._blas import single_blas_thread_when
 from ._capped_simplex import project_capped_simplex
 from ._certificate import certificate_from_gradient, objective_gradient, residual_matrix
 from ._chunked import quadratic_forms, squared_row_norms
@@ -215,6 +214,13 @@ def _restricted_solve(U, target, k, normaliser, fixed, working):
     return weights, result.n_iter
 
 
+def _is_small(U):
+    """Whether a pass over ``U`` is small (under 1e7 flops): one BLAS thread then."""
+    n_rows, d = U.shape
+    return n_rows * d * d <= _SINGLE_THREAD_FLOPS
+
+
+@single_blas_thread_when(_is_small)
 def solve_relaxed_fast(
     U,
     target,
@@ -273,49 +279,12 @@ def solve_relaxed_fast(
     solution : RelaxedSolution
     """
     n_rows, d = U.shape
-    # Small passes (one BLAS call under 1e7 flops): one thread, whatever the BLAS default.
-    small = n_rows * d * d <= _SINGLE_THREAD_FLOPS
-    with single_blas_thread() if small else nullcontext():
-        return _solve_relaxed_fast(
-            U,
-            target,
-            k,
-            normaliser=normaliser,
-            rtol=rtol,
-            atol=atol,
-            max_iter=max_iter,
-            identify_rtol=identify_rtol,
-            identify_atol=identify_atol,
-            working_set_limit=working_set_limit,
-            max_rounds=max_rounds,
-            chunk_rows=chunk_rows,
-            reachable=reachable,
-        )
-
-
-def _solve_relaxed_fast(
-    U,
-    target,
-    k,
-    *,
-    normaliser,
-    rtol,
-    atol,
-    max_iter,
-    identify_rtol,
-    identify_atol,
-    working_set_limit,
-    max_rounds,
-    chunk_rows,
-    reachable,
-):
-    """:func:`solve_relaxed_fast` with its options resolved."""
-    n_rows, d = U.shape
     if not 1 <= k <= n_rows:
         raise ValueError(f"k must be in [1, {n_rows}]; got {k}.")
     normaliser = float(k if normaliser is None else normaliser)
     limit = default_working_set_limit(d) if working_set_limit is None else working_set_limit
     absolute = atol * float(np.linalg.norm(target))
+    checks = (rtol, absolute, chunk_rows)  # what every certification compares with
     seconds = dict.fromkeys(
         ("reachable", "first_order", "working_set", "interior_point", "certificate"), 0.0
     )
@@ -380,7 +349,7 @@ def _solve_relaxed_fast(
             seconds["reachable"] = time.perf_counter() - started
             solution.n_reachable_steps = n_steps
             if exact is not None:
-                _certified(solution, U, target, exact, k, normaliser, rtol, absolute, chunk_rows)
+                _certified(solution, U, target, exact, k, normaliser, *checks)
                 if solution.converged:
                     return solution
     if k == n_rows or (
@@ -390,7 +359,7 @@ def _solve_relaxed_fast(
         weights = _timed_restricted_solve(
             solution, U, target, k, normaliser, np.zeros(n_rows), np.ones(n_rows, dtype=bool)
         )
-        _certified(solution, U, target, weights, k, normaliser, rtol, absolute, chunk_rows)
+        _certified(solution, U, target, weights, k, normaliser, *checks)
         if solution.converged:
             return solution
         start = solution.weights
@@ -399,9 +368,10 @@ def _solve_relaxed_fast(
     target_norm = float(np.linalg.norm(target))
     tolerance, absolute_tolerance = identify_rtol, identify_atol * target_norm
     previous = None
-    # What the first-order phase stopped for (see _solve_is_due): "screen", "band" or None;
-    # how many band solves failed to certify (each doubles the first-order work before the
-    # next); the support at the last check, and whether it has settled since the one before.
+    # What the first-order phase stopped for (see _solve_is_due): "screen", "face", "band" or
+    # None; how many band solves and face attempts failed to certify (each doubles the
+    # first-order work before the next of its kind); the support at the last check, and
+    # whether it has settled since the one before.
     band = {
         "requested": None,
         "failures": 0,
@@ -409,8 +379,6 @@ def _solve_relaxed_fast(
         "support": None,
         "settled": False,
     }
-
-    checks = (rtol, absolute, chunk_rows)  # what every certification compares with
 
     def solve_is_due(n_iter, weights, gradient, certificate):
         band["requested"] = _solve_is_due(
@@ -529,7 +497,7 @@ def _solve_relaxed_fast(
             solution.n_rounds += 1
             break
         weights = _timed_restricted_solve(solution, U, target, k, normaliser, fixed, working)
-        _certified(solution, U, target, weights, k, normaliser, rtol, absolute, chunk_rows)
+        _certified(solution, U, target, weights, k, normaliser, *checks)
         if solution.converged:
             break
         start = solution.weights

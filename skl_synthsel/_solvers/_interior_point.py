@@ -16,7 +16,6 @@ The solver is exact to the interior-point tolerance; it is meant for the working
 large-pool solver and for whole pools of a few thousand rows.
 """
 
-from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +23,7 @@ from scipy.linalg import lstsq
 from scipy.linalg.blas import dsyrk
 from scipy.linalg.lapack import dpotrf, dpotrs
 
-from ..utils._blas import single_blas_thread
+from ..utils._blas import single_blas_thread_when
 from ._capped_simplex import project_capped_simplex
 from ._chunked import quadratic_forms
 from ._objective import svec_columns
@@ -178,6 +177,12 @@ class InteriorPointResult:
     converged: bool
 
 
+def _is_small(U):
+    """Whether an iteration on ``U`` is small (under 1e8 flops): one BLAS thread then."""
+    return iteration_flops(*U.shape) <= _SINGLE_THREAD_FLOPS
+
+
+@single_blas_thread_when(_is_small)
 def solve_relaxed_interior_point(U, target, k, *, normaliser=None, tol=1e-15, max_iter=100):
     """Minimise ``||sum_i w_i u_i u_i^T / n - target||_F`` over ``0 <= w <= 1``, ``sum w = k``.
 
@@ -207,14 +212,6 @@ def solve_relaxed_interior_point(U, target, k, *, normaliser=None, tol=1e-15, ma
     -------
     result : InteriorPointResult
     """
-    # Small systems (an iteration under 1e8 flops): one BLAS thread, whatever the default.
-    small = iteration_flops(*U.shape) <= _SINGLE_THREAD_FLOPS
-    with single_blas_thread() if small else nullcontext():
-        return _interior_point(U, target, k, normaliser, tol, max_iter)
-
-
-def _interior_point(U, target, k, normaliser, tol, max_iter):
-    """:func:`solve_relaxed_interior_point`'s iterations."""
     m = U.shape[0]
     normaliser = float(k if normaliser is None else normaliser)
     if k <= 0 or k >= m:

@@ -12,8 +12,9 @@ failed that way would leave the process on one thread. In the threads of ``n_job
 context does nothing: there the classes already run side by side.
 """
 
+import functools
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from threadpoolctl import ThreadpoolController
 
@@ -43,3 +44,18 @@ def single_blas_thread():
     finally:
         _depth[0] = 0
         limiter.restore_original_limits()
+
+
+def single_blas_thread_when(is_small):
+    """Decorate a solver of rows ``U``: run it under :func:`single_blas_thread` when
+    ``is_small(U)``."""
+
+    def decorate(function):
+        @functools.wraps(function)
+        def solve(U, *args, **kwargs):
+            with single_blas_thread() if is_small(U) else nullcontext():
+                return function(U, *args, **kwargs)
+
+        return solve
+
+    return decorate
