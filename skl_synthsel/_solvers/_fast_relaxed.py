@@ -49,7 +49,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 
-from ..utils._blas import single_blas_thread_when
+from ..utils._threads import single_blas_thread_when
 from ._capped_simplex import project_capped_simplex
 from ._certificate import certificate_from_gradient, objective_gradient, residual_matrix
 from ._chunked import quadratic_forms, squared_row_norms
@@ -96,7 +96,7 @@ _EXPECTED_FACE_TRIES = 3
 # optimum's support, against 2-5% on 1,000 rows in 30, where it does not yet.
 _SETTLED = 0.01
 _SAMPLE_BYTES = 64 * 2**20
-# A pass over the pool of at most this many flops runs on one BLAS thread (utils._blas).
+# A pass over the pool of at most this many flops runs on one BLAS thread (utils._threads).
 _SINGLE_THREAD_FLOPS = 1e7
 
 

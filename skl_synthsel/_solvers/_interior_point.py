@@ -23,7 +23,7 @@ from scipy.linalg import lstsq
 from scipy.linalg.blas import dsyrk
 from scipy.linalg.lapack import dpotrf, dpotrs
 
-from ..utils._blas import single_blas_thread_when
+from ..utils._threads import single_blas_thread_when
 from ._capped_simplex import project_capped_simplex
 from ._chunked import quadratic_forms
 from ._objective import svec_columns
@@ -36,7 +36,7 @@ _ACTIVE = 1e-6
 _RESIDUAL_TOL = 1e-9
 # How far above tol a run that rounding stopped may end and still count as converged.
 _ROUNDING_SLACK = 1e3
-# An iteration of at most this many flops runs on one BLAS thread (utils._blas).
+# An iteration of at most this many flops runs on one BLAS thread (utils._threads).
 _SINGLE_THREAD_FLOPS = 1e8
 
 

@@ -64,13 +64,13 @@ class AutoSelector(SequentialSelector):
         The amount after curation; ``"auto"`` as above.
     estimator : classifier or None, default=None
         The curation's boosted model (see :class:`LearningDynamicsSelector`); None means
-        :class:`~sklearn.ensemble.GradientBoostingClassifier` with 100 stages.
+        100 stages of depth-3 trees (histogram gradient boosting).
     label_noise_tolerance : float in [0, 1], default=0.15
         The estimated share of wrong labels above which only verified rows are added; 1
         never switches. On five of the benchmark's six tables (25-60 real rows per class) the
-        estimate stayed at or below 0.13 on faithful pools and at or above 0.18 on pools with
+        estimate stayed at or below 0.15 on faithful pools and at or above 0.16 on pools with
         25 % wrong labels; on the hardest (``fair``, accuracy about 0.7) the two overlap
-        (faithful up to 0.20, wrong labels down to 0.16), see :ref:`benchmark_auto_six_tables`.
+        (faithful up to 0.19, wrong labels down to 0.18), see :ref:`benchmark_auto_six_tables`.
     n_jobs : int or None, default=None
         Jobs in threads, for each step: the curation's boosted models, then the matching's
         classes. ``None`` means 1 unless in a :func:`joblib.parallel_config` context; ``-1``

@@ -5,7 +5,7 @@ from typing import Any, Literal
 
 import numpy as np
 from sklearn.base import clone
-from sklearn.ensemble import GradientBoostingClassifier
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
@@ -14,6 +14,7 @@ from ..base import BaseSelector, GroupSelection
 from ..exceptions import QuotaNotFilledWarning
 from ..utils._docstrings import fill_doc
 from ..utils._parallel import map_in_threads
+from ..utils._threads import OPENMP_SMALL_VALUES, single_openmp_thread_when
 from ..utils._typing import NSelect, PoolLike, RandomStateLike
 from ..utils._warnings import warn
 
@@ -73,12 +74,16 @@ class LearningDynamicsSelector(BaseSelector):
         ``predict_proba(X, num_iteration=t)`` (LightGBM), which cost ``T`` predictions of
         growing prefixes. It is cloned and fit on the real rows with the class codes
         ``0..n_classes - 1`` (positions in ``classes_``) as labels, as XGBoost requires.
-        ``None`` means ``GradientBoostingClassifier(n_estimators=100)`` (100 trees as the
-        paper's XGBoost): on tables of 60-200 real rows it found planted wrong labels as well
-        as :class:`~sklearn.ensemble.HistGradientBoostingClassifier`, and more reliably with
-        60 rows (where the latter's ``min_samples_leaf=20`` leaves few splits), and its stage
-        sweep over a large pool is the faster one. A ``random_state`` parameter left at None
-        is set from ``random_state``.
+        ``None`` means 100 stages of depth-3 trees (100 trees as the paper's XGBoost), the
+        settings of :class:`~sklearn.ensemble.GradientBoostingClassifier` fit as a
+        :class:`~sklearn.ensemble.HistGradientBoostingClassifier` (``max_depth=3``,
+        ``min_samples_leaf=1``, no early stopping): on 1,000-2,000 real rows in 2-10 classes
+        it found planted wrong labels as well as the former (precision and recall within
+        0.04, the same downstream accuracy) and fit 4-13x faster (17 s to 1.3 s on 2,000 rows
+        in 10 classes); with at most 255 real rows its bins are the values, so its splits are
+        the exact ones. ``HistGradientBoostingClassifier()``'s own defaults would not do on
+        small tables: its ``min_samples_leaf=20`` leaves few splits with 60 rows. A
+        ``random_state`` parameter left at None is set from ``random_state``.
     n_select : int, float, dict or "all", default="all"
         ``"all"`` keeps every pool row that is not dropped. Otherwise the number of synthetic
         rows to select, drawn at random among the kept rows: an int is a number of rows, a
@@ -171,12 +176,12 @@ class LearningDynamicsSelector(BaseSelector):
     >>> selector = LearningDynamicsSelector((X_pool, y_pool), random_state=0)
     >>> X_res, y_res = selector.fit_resample(X, y)
     >>> selector.n_hard_  # rows dropped per class
-    array([131., 128.])
+    array([135., 131.])
     >>> dropped = selector.data_iq_ == "hard"
     >>> print(f"planted: {dropped[:250].mean():.2f} dropped, clean: {dropped[250:].mean():.2f}")
-    planted: 0.97 dropped, clean: 0.02
-    >>> X_res.shape  # the 100 real rows and the 741 rows kept
-    (841, 6)
+    planted: 0.98 dropped, clean: 0.03
+    >>> X_res.shape  # the 100 real rows and the 734 rows kept
+    (834, 6)
     """
 
     _may_decline_rows = True
@@ -241,7 +246,7 @@ class LearningDynamicsSelector(BaseSelector):
             )
         seed = random_state.randint(np.iinfo(np.int32).max)
         if self.estimator is None:
-            template = GradientBoostingClassifier(n_estimators=100, random_state=seed)
+            template = default_curation_model(seed)
         else:
             template = clone(self.estimator)
             if template.get_params().get("random_state", "absent") is None:
@@ -370,10 +375,39 @@ class LearningDynamicsSelector(BaseSelector):
         )
 
 
+def default_curation_model(random_state):
+    """The boosted model of ``estimator=None``: 100 stages of depth-3 trees on binned features.
+
+    Classical gradient boosting (scikit-learn's ``GradientBoostingClassifier``'s defaults: depth
+    3, learning rate 0.1, no minimum leaf size, no penalty, every stage kept), fit as histogram
+    boosting as the paper's XGBoost is: with at most 255 distinct values per feature the bins
+    are the values themselves, so the candidate splits are the exact ones; on larger real sets
+    the 255 quantile bins make each tree's fit linear in the rows instead of a sort per node.
+    """
+    return HistGradientBoostingClassifier(
+        max_iter=100,
+        max_depth=3,
+        max_leaf_nodes=None,
+        min_samples_leaf=1,
+        l2_regularization=0.0,
+        early_stopping=False,
+        random_state=random_state,
+    )
+
+
 def _fit_and_sweep(template, X, y, scored_sets):
-    """Fit a clone of ``template`` and sweep its stages over each ``(rows, codes)``."""
-    model = clone(template).fit(X, y)
-    return model, [own_label_dynamics(model, rows, codes) for rows, codes in scored_sets]
+    """Fit a clone of ``template`` and sweep its stages over each ``(rows, codes)``.
+
+    Each on one OpenMP thread when its data is small (see ``utils._threads``): boosting's
+    per-tree threads cost more than they save there.
+    """
+    with single_openmp_thread_when(X.size < OPENMP_SMALL_VALUES):
+        model = clone(template).fit(X, y)
+    dynamics = []
+    for rows, codes in scored_sets:
+        with single_openmp_thread_when(rows.size < OPENMP_SMALL_VALUES):
+            dynamics.append(own_label_dynamics(model, rows, codes))
+    return model, dynamics
 
 
 def _label_noise(real_confidence, pool_confidence, classes):

@@ -11,10 +11,12 @@ from sklearn.ensemble import (
 )
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
+from threadpoolctl import threadpool_limits
 
 from skl_synthsel import make_pipeline
 from skl_synthsel._solvers._learning_dynamics import n_stages, own_label_dynamics
 from skl_synthsel.exceptions import PoolClassWarning, QuotaNotFilledWarning
+from skl_synthsel.selectors import _learning_dynamics as learning_dynamics_module
 from skl_synthsel.selectors._learning_dynamics import LearningDynamicsSelector
 
 
@@ -126,8 +128,46 @@ def test_all_keeps_exactly_the_rows_that_are_not_hard(planted, fitted):
     X_res, y_res = fitted.resample(X, y)
     assert len(X_res) == len(X) + len(expected)
     assert fitted.uncertainty_threshold_ == 0.2
-    assert isinstance(fitted.estimator_, GradientBoostingClassifier)
-    assert fitted.estimator_.n_estimators == 100
+    # The default model: classical gradient boosting's settings, fit on binned features.
+    assert isinstance(fitted.estimator_, HistGradientBoostingClassifier)
+    assert fitted.estimator_.n_iter_ == fitted.n_stages_ == 100
+    params = fitted.estimator_.get_params()
+    assert (params["max_depth"], params["min_samples_leaf"], params["early_stopping"]) == (
+        3,
+        1,
+        False,
+    )
+
+
+def test_default_model_finds_planted_labels_as_classical_boosting(planted, fitted):
+    """On 150 real rows the histogram model's bins are the values: it flags the rows that
+    scikit-learn's exact GradientBoostingClassifier (same settings, 100 stages) flags."""
+    X, y, X_pool, y_pool, wrong = planted
+    classical = LearningDynamicsSelector(
+        (X_pool, y_pool),
+        estimator=GradientBoostingClassifier(n_estimators=100, random_state=0),
+        random_state=0,
+    ).fit(X, y)
+    hard, classical_hard = fitted.data_iq_ == "hard", classical.data_iq_ == "hard"
+    assert np.mean(hard == classical_hard) > 0.95
+    for flags in (hard, classical_hard):
+        assert (flags & wrong).sum() / flags.sum() > 0.85  # precision
+        assert (flags & wrong).sum() / wrong.sum() > 0.9  # recall
+    assert abs(fitted.label_noise_ - classical.label_noise_) < 0.02
+
+
+def test_default_model_is_the_same_on_any_thread_count(planted, fitted, monkeypatch):
+    """The histogram model runs OpenMP threads; its statistics do not depend on their number.
+
+    ``fitted`` ran on one OpenMP thread (its data is below the size rule); with the rule off,
+    the fits and sweeps run on two.
+    """
+    X, y, X_pool, y_pool, _ = planted
+    monkeypatch.setattr(learning_dynamics_module, "OPENMP_SMALL_VALUES", 0)
+    with threadpool_limits(limits=2, user_api="openmp"):
+        threaded = LearningDynamicsSelector((X_pool, y_pool), random_state=0).fit(X, y)
+    np.testing.assert_array_equal(threaded.confidence_, fitted.confidence_)
+    np.testing.assert_array_equal(threaded.selected_indices_, fitted.selected_indices_)
 
 
 def test_keep_easy_keeps_only_easy_rows(planted, fitted):

@@ -1,4 +1,5 @@
-"""The counted one-thread BLAS limit of the small dense solves."""
+"""The counted one-thread BLAS limit of the small dense solves, and the OpenMP limit of the
+small boosted fits."""
 
 import threading
 
@@ -8,15 +9,19 @@ import scipy.linalg  # noqa: F401  (SciPy's BLAS loaded: it is limited too)
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from skl_synthsel._solvers import solve_relaxed_fast
-from skl_synthsel.utils._blas import single_blas_thread
+from skl_synthsel.utils._threads import single_blas_thread, single_openmp_thread_when
 
 
-def _blas_threads():
+def _threads(user_api):
     return {
         info["filepath"]: info["num_threads"]
         for info in threadpool_info()
-        if info["user_api"] == "blas"
+        if info["user_api"] == user_api
     }
+
+
+def _blas_threads():
+    return _threads("blas")
 
 
 @pytest.fixture
@@ -69,3 +74,40 @@ def test_a_small_solve_gives_the_same_weights_under_any_thread_count(two_threads
     with threadpool_limits(limits=1, user_api="blas"):
         with_one = solve_relaxed_fast(U, target, 20)
     assert with_two.converged and np.array_equal(with_two.weights, with_one.weights)
+
+
+@pytest.fixture
+def two_openmp_threads():
+    import sklearn.ensemble  # noqa: F401  (loads the OpenMP runtime its boosting uses)
+
+    if not _threads("openmp"):
+        pytest.skip("no OpenMP runtime that threadpoolctl can inspect")
+    with threadpool_limits(limits=2, user_api="openmp"):
+        yield _threads("openmp")
+
+
+def test_openmp_limit_holds_when_small_and_is_restored(two_openmp_threads):
+    with single_openmp_thread_when(True):
+        assert set(_threads("openmp").values()) == {1}
+    assert _threads("openmp") == two_openmp_threads
+    with single_openmp_thread_when(False):
+        assert _threads("openmp") == two_openmp_threads
+
+
+def test_openmp_limit_in_a_worker_thread_leaves_the_caller_alone(two_openmp_threads):
+    # omp_set_num_threads sets the calling thread's count: a worker of n_jobs limiting its
+    # own fits must not change the main thread's, nor leave itself limited afterwards.
+    seen = {}
+
+    def worker():
+        # A new thread starts from the runtime's default count, not from the caller's.
+        seen["before"] = _threads("openmp")
+        with single_openmp_thread_when(True):
+            seen["inside"] = set(_threads("openmp").values())
+        seen["after"] = _threads("openmp")
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+    assert seen["inside"] == {1} and seen["after"] == seen["before"]
+    assert _threads("openmp") == two_openmp_threads
