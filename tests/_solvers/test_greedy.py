@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from skl_synthsel._solvers import greedy_covariance_matching
+from skl_synthsel._solvers import _greedy, greedy_covariance_matching
 
 
 def _reference_greedy(X, target, k, start_index, initial_rows=None):
@@ -126,3 +126,90 @@ def test_float32_near_ties_are_decided_in_float64():
     for row in range(10):
         if row + 120 in chosen:  # an exact duplicate is taken only after its lower twin
             assert row in chosen and list(expected).index(row) < list(expected).index(row + 120)
+
+
+def _count_calls(monkeypatch, owner, name):
+    """Count the calls of ``owner.name`` (this module's own private functions), unchanged."""
+    original, calls = getattr(owner, name), []
+
+    def counted(*args, **kwargs):
+        result = original(*args, **kwargs)
+        calls.append(result)
+        return result
+
+    monkeypatch.setattr(owner, name, counted)
+    return calls
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_lazy_steps_select_what_every_full_step_selects(monkeypatch, seed):
+    # 6,000 rows (lazy steps from 2,000), 1,500 steps: most steps read only the kept rows,
+    # phases end on the bins' bound and on long phases (x' W x computed again); the selection
+    # is the float64 one-pass greedy's, step for step.
+    rng = np.random.default_rng(20 + seed)
+    d = 4 + seed
+    X = rng.normal(size=(6000, d)) @ rng.normal(size=(d, d)) + 0.1
+    target = np.cov(rng.normal(size=(300, d)).T, bias=True) * (0.8 + 0.4 * seed)
+    lazy = _count_calls(monkeypatch, _greedy._Snapshot, "best")
+    recomputed = _count_calls(monkeypatch, _greedy, "_quadratic_forms")
+    selected = greedy_covariance_matching(X, target, 1500, start_index=seed)
+    n_lazy = sum(best is not None for best in lazy)
+    assert n_lazy > 750  # most steps were lazy
+    assert sum(best is None for best in lazy) > 0  # and phases ended
+    assert len(recomputed) > 0
+    np.testing.assert_array_equal(selected, _one_pass_float64_greedy(X, target, 1500, seed))
+
+
+def test_lazy_steps_from_initial_rows_and_with_duplicates(monkeypatch):
+    # The mixture's start (real rows) and exact duplicates on a pool large enough for lazy
+    # steps, a target out of the pool's reach (lazy steps need a stable ranking): the same
+    # selection as with full steps only; twins still go lowest index first.
+    rng = np.random.default_rng(5)
+    X = np.repeat(rng.normal(size=(1200, 3)) * [1.0, 2.0, 0.5], 3, axis=0)
+    real = rng.normal(size=(30, 3))
+    centred = real - real.mean(axis=0)
+    initial = (real.mean(axis=0), centred.T @ centred, len(real))
+    target = np.diag([1.0, 16.0, 1.0])
+    lazy = _count_calls(monkeypatch, _greedy._Snapshot, "best")
+    selected = greedy_covariance_matching(X, target, 900, initial=initial)
+    assert sum(best is not None for best in lazy) > 450
+    monkeypatch.setattr(_greedy, "_LAZY_FROM_ROWS", len(X) + 1)  # full steps only
+    np.testing.assert_array_equal(
+        selected, greedy_covariance_matching(X, target, 900, initial=initial)
+    )
+    for row in selected:
+        twins = np.flatnonzero(np.all(X == X[row], axis=1))
+        picked = np.isin(twins, selected)
+        assert np.array_equal(picked, np.sort(picked)[::-1])
+
+
+def _greedy_terms(rows, target):
+    """Mean, ML covariance, ``A = cov - C`` and ``c/2`` of chosen rows, computed directly."""
+    n = len(rows)
+    mean = rows.mean(axis=0)
+    covariance = (rows - mean).T @ (rows - mean) / (n + 1)  # W / (n + 1), as the greedy's A
+    return mean, covariance, covariance - target, n / (n + 1) ** 2 / 2
+
+
+@pytest.mark.parametrize("d", [1, 5])
+@pytest.mark.parametrize("later", [1, 7, 60])
+def test_score_lower_bound_holds_for_every_row(d, later):
+    # The lazy steps' bound, from a row's terms at step s, against its exact score at a later
+    # step t, for every row of the pool. In one dimension the bound's terms are attained
+    # (the mean's move lines up with v for half the rows), so dropping one is caught.
+    rng = np.random.default_rng(d * 100 + later)
+    X = rng.normal(size=(3000, d)) * rng.uniform(0.5, 2.0, size=d)
+    target = np.diag(rng.uniform(0.5, 4.0, size=d))
+    chosen = rng.permutation(len(X))[: 200 + later]
+    m_s, cov_s, A_s, _ = _greedy_terms(X[chosen[:200]], target)
+    m_t, cov_t, A_t, half_c = _greedy_terms(X[chosen], target)
+    v, u = X - m_s, X - m_t
+    quad = np.einsum("ij,jk,ik->i", v, A_s, v)
+    rho = np.sqrt(np.einsum("ij,ij->i", v, v))
+    exact = np.einsum("ij,jk,ik->i", u, A_t, u) + half_c * np.einsum("ij,ij->i", u, u) ** 2
+    least = np.linalg.eigvalsh(cov_t - cov_s)[0]
+    bound = _greedy.score_lower_bound(quad, rho, rho**4, A_s, m_t - m_s, least, half_c)
+    assert np.all(bound <= exact + 1e-12 * np.abs(exact).max())
+    if d == 1:  # and no slack to spare: the closest row is within 1 % of the score's move
+        move = np.abs(exact - quad).max()
+        assert np.min(exact - bound) < 0.01 * move
