@@ -30,7 +30,7 @@ import numpy as np
 
 _EPS32 = float(np.finfo(np.float32).eps)
 _EPS64 = float(np.finfo(np.float64).eps)
-# Lazy steps: pools from this many rows; the rows kept, from a quarter to 1/1024 of them
+# Lazy steps: pools from this many rows; the rows kept, from an eighth to 1/1024 of them
 # (adapted to the phases' lengths); bins of the rows not kept, by squared distance.
 _LAZY_FROM_ROWS = 2000
 _KEPT_SHARES = (8, 1024)
