@@ -28,6 +28,8 @@ shortlist; a selected row's ``x' C x`` is set to ``-inf``, which makes its score
 
 import numpy as np
 
+from ._chunked import quadratic_forms
+
 _EPS32 = float(np.finfo(np.float32).eps)
 _EPS64 = float(np.finfo(np.float64).eps)
 # Lazy steps: pools from this many rows; the rows kept, from an eighth to 1/1024 of them
@@ -197,6 +199,19 @@ class _Greedy:
             self.scatter_error += weight * float(u @ u) * (2 * r * e + e**2 + 2 * _EPS32 * r**2)
         del self.pending[: len(weights)]
 
+    def recompute_scatter_quad(self):
+        """``x' W x`` from ``W`` itself, in float64: after a long lazy phase, cheaper than the
+        skipped rank-one terms one by one."""
+        quadratic_forms(self.X, self.scatter, out=self.scatter_quad)
+        self.scatter_error = (
+            2
+            * (self.X.shape[1] + 2)
+            * _EPS64
+            * float(np.linalg.norm(self.scatter))
+            * self.radius**2
+        )
+        self.pending.clear()
+
     def full_step(self, take_snapshot):
         """Score every row from one pass over the pool; return the best and a snapshot or None."""
         n = self.n_chosen
@@ -204,12 +219,7 @@ class _Greedy:
         A_mean = A @ self.mean
         step_vectors = [2 * A_mean, 2 * self.mean]  # scaled by 2, which is exact
         if len(self.pending) > _RECOMPUTE_FROM:
-            # After a long lazy phase: x' W x from W itself, cheaper than the terms one by one.
-            self.scatter_quad = _quadratic_forms(self.X, self.scatter)
-            self.scatter_error = (
-                2 * (len(A) + 2) * _EPS64 * float(np.linalg.norm(self.scatter)) * self.radius**2
-            )
-            self.pending.clear()
+            self.recompute_scatter_quad()
         # Rank-one terms in blocks; the last block also holds the step's vectors.
         n_head = max(len(self.pending) - (_BLOCK - len(step_vectors)), 0)
         while n_head > 0:
@@ -284,15 +294,6 @@ def score_lower_bound(quad, rho_high, rho4_low, A_start, delta, least, half_c):
     return bound
 
 
-def _quadratic_forms(X, matrix, chunk_rows=65536):
-    """``x' M x`` of every row, in float64 and row chunks."""
-    forms = np.empty(len(X))
-    for start in range(0, len(X), chunk_rows):
-        block = X[start : start + chunk_rows]
-        forms[start : start + chunk_rows] = np.einsum("ij,ij->i", block @ matrix, block)
-    return forms
-
-
 class _Snapshot:
     """A full step's kept rows, scored exactly later, and the bound for the rows not kept.
 
@@ -324,7 +325,7 @@ class _Snapshot:
         self.rows, self.X = kept, greedy.X[kept]
         self.squared_norm = greedy.squared_norm[kept]
         self.target_quad = greedy.target_quad[kept]
-        self.scatter_quad = np.einsum("ij,ij->i", self.X @ greedy.scatter, self.X)
+        self.scatter_quad = quadratic_forms(self.X, greedy.scatter)
         # The rows not kept, in bins of equal width in rho^2 (from above, with its rounding).
         rho2_high = u_norm2[rest] + norm_error
         width = max(float(rho2_high.max(initial=0.0)), 1e-300) / _BINS

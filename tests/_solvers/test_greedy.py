@@ -151,7 +151,7 @@ def test_lazy_steps_select_what_every_full_step_selects(monkeypatch, seed):
     X = rng.normal(size=(6000, d)) @ rng.normal(size=(d, d)) + 0.1
     target = np.cov(rng.normal(size=(300, d)).T, bias=True) * (0.8 + 0.4 * seed)
     lazy = _count_calls(monkeypatch, _greedy._Snapshot, "best")
-    recomputed = _count_calls(monkeypatch, _greedy, "_quadratic_forms")
+    recomputed = _count_calls(monkeypatch, _greedy._Greedy, "recompute_scatter_quad")
     selected = greedy_covariance_matching(X, target, 1500, start_index=seed)
     n_lazy = sum(best is not None for best in lazy)
     assert n_lazy > 750  # most steps were lazy
