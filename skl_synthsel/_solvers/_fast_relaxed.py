@@ -75,9 +75,12 @@ _DIRECT_ROWS = 2000
 # take a sixth of the time of the direct solve on an out-of-reach target.
 _DIRECT_FLOPS = 1e7
 # An iteration of the first-order phase (two chunked passes, matrix-vector-like products of
-# ``d x d`` blocks) runs at a fraction of the flop rate of a Newton step of the reachable
-# projection (a symmetric rank-n update of ``p x p``, BLAS-3 at full speed): measured 2.4
-# times slower on 2,000 rows in 50 dimensions and up to 6 on 20,000; 3 errs towards proving.
+# ``d x d`` blocks) runs at a fraction of the flop rate of a symmetric rank-n update of
+# ``p x p`` (BLAS-3 at full speed): measured 2.4 times slower on 2,000 rows in 50 dimensions
+# and up to 6 on 20,000; 3 errs towards proving. The reachable projection sums its Newton
+# matrix of many rows as fourth moments instead (:mod:`._reachable`): about a third of the
+# flops, at about the first-order phase's rate (12.7 and 12.5 GFlop/s on 20,000 rows in 50
+# dimensions), so the same count of iterations, ``p^2 / (12 d^2)``, matches a step to 10%.
 _FLOP_RATE_RATIO = 3
 # The fewest iterations worth a proof attempt: one certificate check of the first-order phase.
 _PROOF_MIN_ITERATIONS = 5
@@ -179,13 +182,13 @@ def _first_order_flops(n_rows, d):
 def _proof_iterations(n_rows, d):
     """First-order iterations costing about one Newton step of the reachable projection.
 
-    A Newton step over ``n_rows`` free rows costs ``n_rows p^2 + p^3 / 3`` flops; a failing
-    projection makes at least three. Spent first on the first-order phase, that much proves
-    most targets out of reach (a positive certified lower bound: measured 0 to 45 iterations
-    on the paper, intermediate and singular targets) and then saves every Newton step; on a
-    reachable target it is lost, at most about one step's time. 0 (no proof attempt) when a
-    Newton step costs less than one certificate check's worth of iterations (few dimensions:
-    the Newton steps are the cheaper test).
+    A Newton step over ``n_rows`` free rows costs ``n_rows p^2 + p^3 / 3`` flops at the rank
+    update's rate (:data:`_FLOP_RATE_RATIO`); a failing projection makes at least three. Spent
+    first on the first-order phase, that much proves most targets out of reach (a positive
+    certified lower bound: measured 0 to 45 iterations on the paper, intermediate and singular
+    targets) and then saves every Newton step; on a reachable target it is lost, at most about
+    one step's time. 0 (no proof attempt) when a Newton step costs less than one certificate
+    check's worth of iterations (few dimensions: the Newton steps are the cheaper test).
     """
     p = d * (d + 1) // 2
     newton = n_rows * p * p + p**3 / 3

@@ -357,12 +357,18 @@ def test_face_solve_gives_up_on_a_singular_face():
     assert _face_solve(U, target, 30, 30.0, np.zeros(60), working, guess) is None
 
 
-def test_lifted_gram_accumulates_rows_in_place_in_the_upper_triangle():
-    """The Newton matrix of the reachable projection against the dense lifted product: over
-    several chunks, updated in place by entering rows and downdated by leaving ones."""
+@pytest.mark.parametrize("moments_from_rows", [0, 10**9], ids=["moments", "rank_update"])
+def test_lifted_gram_accumulates_rows_in_place_in_the_upper_triangle(
+    monkeypatch, moments_from_rows
+):
+    """The Newton matrix of the reachable projection against the dense lifted product, summed
+    as fourth moments or by rank updates: over several chunks, updated in place by entering
+    rows and downdated by leaving ones."""
+    from skl_synthsel._solvers import _reachable
     from skl_synthsel._solvers._objective import svec_columns
     from skl_synthsel._solvers._reachable import _lifted_gram
 
+    monkeypatch.setattr(_reachable, "_MOMENTS_FROM_ROWS", moments_from_rows)
     rng = np.random.default_rng(3)
     U = rng.normal(size=(700, 5))
     rows, entering = np.arange(0, 700, 2), np.arange(1, 600, 2)
@@ -383,6 +389,76 @@ def test_lifted_gram_accumulates_rows_in_place_in_the_upper_triangle():
     # No rows: no change.
     before = gram.copy()
     assert np.array_equal(_lifted_gram(U, np.array([], dtype=int), 7.0, None, out=gram), before)
+
+
+@pytest.mark.parametrize("d", [1, 2, 3, 6])
+def test_fourth_moment_gram_places_every_moment_by_brute_force(d):
+    """Each entry of the moment-summed Newton matrix against its own fourth moment, summed row by
+    row: ``s_ab s_ce / n^2 sum_i u_ia u_ib u_ic u_ie``, the border ``s_ab / n sum_i u_ia u_ib``
+    and the row count, in the upper triangle; the blocks hold exactly the C(d + 3, 4) distinct
+    moments. Rank updates added to a matrix of moment sums agree with the moments alone."""
+    from math import comb
+
+    from skl_synthsel._solvers._reachable import (
+        _fourth_moment_gram,
+        _fourth_moment_layout,
+        _lifted_gram,
+    )
+
+    rng = np.random.default_rng(d)
+    U = rng.normal(size=(90, d))
+    rows = np.arange(3, 90, 3)
+    pair_rows, pair_cols = np.triu_indices(d)
+    p = pair_rows.size
+    _, offsets, index = _fourth_moment_layout(d)
+    assert offsets[-1] == comb(d + 3, 4)
+    assert np.array_equal(np.unique(index), np.arange(comb(d + 3, 4)))
+    gram = _fourth_moment_gram(
+        U, rows, 7.0, 16, np.zeros((p + 1, p + 1), order="F"), 1.0
+    )  # blocks of 16 rows
+    scale = np.where(pair_rows == pair_cols, 1.0, np.sqrt(2.0)) / 7.0
+    V = U[rows]
+    for alpha in range(p):
+        a, b = pair_rows[alpha], pair_cols[alpha]
+        for beta in range(alpha, p):
+            c, e = pair_rows[beta], pair_cols[beta]
+            moment = sum(u[a] * u[b] * u[c] * u[e] for u in V)
+            assert gram[alpha, beta] == pytest.approx(scale[alpha] * scale[beta] * moment)
+        assert gram[alpha, p] == pytest.approx(scale[alpha] * sum(u[a] * u[b] for u in V))
+    assert gram[p, p] == rows.size
+    assert not np.tril(gram, -1).any()  # the upper triangle only, as the rank update writes
+    # Rows entering by rank updates (few) on top of moment sums (many): one upper triangle.
+    entering = np.arange(1, 90, 3)
+    both = _lifted_gram(U, entering, 7.0, None, out=gram.copy(order="F"))
+    expected = _fourth_moment_gram(
+        U, np.union1d(rows, entering), 7.0, None, np.zeros((p + 1, p + 1), order="F"), 1.0
+    )
+    np.testing.assert_allclose(np.triu(both), np.triu(expected), rtol=1e-12, atol=1e-12)
+
+
+def test_lifted_gram_sums_moments_from_a_thousand_rows_and_half_of_p(monkeypatch):
+    """The rule between the two paths: fourth moments from max(1000, p // 2) rows on (fewer
+    rows: the rank update)."""
+    from skl_synthsel._solvers import _reachable
+
+    calls = []
+    moments = _reachable._fourth_moment_gram
+
+    def counted(*args):
+        calls.append(args[1].size)
+        return moments(*args)
+
+    monkeypatch.setattr(_reachable, "_fourth_moment_gram", counted)
+    U = np.random.default_rng(0).normal(size=(1000, 3))
+    for n_rows in (999, 1000):
+        _reachable._lifted_gram(U, np.arange(n_rows), 7.0, None)
+    assert calls == [1000]
+    # Half of p is the bar once it is the higher: 18 rows in 8 dimensions (p = 36).
+    monkeypatch.setattr(_reachable, "_MOMENTS_FROM_ROWS", 10)
+    U = np.random.default_rng(0).normal(size=(40, 8))
+    for n_rows in (10, 17, 18):
+        _reachable._lifted_gram(U, np.arange(n_rows), 7.0, None)
+    assert calls == [1000, 18]
 
 
 def test_a_settled_support_is_first_tried_by_face_solves_alone():
