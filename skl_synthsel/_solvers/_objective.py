@@ -29,6 +29,15 @@ def svec(matrix):
     return matrix[rows, cols] * scale
 
 
+def smat(vector, d):
+    """The symmetric ``d x d`` matrix ``S`` with ``<S, X>_F = vector . svec(X)``."""
+    rows, cols, scale = _upper_triangle(d)
+    matrix = np.zeros((d, d))
+    matrix[rows, cols] = vector / scale
+    matrix[cols, rows] = vector / scale
+    return matrix
+
+
 def svec_columns(U):
     """The ``(d(d+1)/2, n)`` matrix whose column ``i`` is ``svec(u_i u_i^T)`` (C-ordered)."""
     n_rows, d = U.shape

@@ -25,8 +25,6 @@ If the target is not reachable the dual is unbounded: the residual stops falling
 function gives up after a few steps (returns ``None``) so that the general method runs.
 """
 
-from functools import lru_cache
-
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 from scipy.linalg.blas import dsyrk
@@ -34,7 +32,8 @@ from scipy.linalg.blas import dsyrk
 from ..utils._dask import gather_limit, is_dask_rows
 from ._capped_simplex import project_capped_simplex
 from ._chunked import _chunks, quadratic_forms, weighted_scatter
-from ._objective import _upper_triangle, lift_columns_into, svec
+from ._moments import fourth_moment_gram
+from ._objective import _upper_triangle, lift_columns_into, smat, svec
 
 # Newton steps before giving up. Measured on 10,000-row classes in 20 dimensions: 6 to 31 steps
 # when the target is reachable (a third of the weights end at 0).
@@ -49,15 +48,6 @@ _FREE_CHECK_FROM = 3
 _UPDATE_FRACTION = 0.3
 
 
-def _smat(vector, d):
-    """The symmetric matrix ``S`` with ``<S, X>_F = vector . svec(X)``."""
-    rows, cols, scale = _upper_triangle(d)
-    matrix = np.zeros((d, d))
-    matrix[rows, cols] = vector / scale
-    matrix[cols, rows] = vector / scale
-    return matrix
-
-
 # Rows lifted at once for the Newton matrix: the lifted block (p + 1 rows of this many) stays
 # in the cache (3 MB in 50 dimensions). With the row-wise lifting, the matrix of 20,000 rows in
 # 50 dimensions takes 0.95 s, against 2.3 s for 4,096-row blocks lifted by fancy indexing.
@@ -68,8 +58,6 @@ _GRAM_CHUNK_ROWS = 256
 # the rank update: 1.0x at 1,000 rows in 20 dimensions, 1.5x at 20,000; in 50 dimensions 1.1x
 # at 640 rows, 1.7x at 5,000 to 20,000; 2.5x at 20,000 rows in 8.
 _MOMENTS_FROM_ROWS = 1000
-# Pair products per block of the fourth-moment sums: p x rows of them in at most 2 MiB.
-_MOMENT_BLOCK_BYTES = 2 * 2**20
 
 
 def _lifted_gram(U, rows, normaliser, chunk_rows, *, out=None, sign=1.0):
@@ -100,84 +88,21 @@ def _lifted_gram(U, rows, normaliser, chunk_rows, *, out=None, sign=1.0):
     return out
 
 
-# Two dimensions' layouts at most: in 100 dimensions one is 100 MB, half the Newton matrix.
-@lru_cache(maxsize=2)
-def _fourth_moment_layout(d):
-    """Where the distinct fourth moments go in the lifted Gram matrix, for ``d`` dimensions.
-
-    Entry ``(alpha, beta)`` of ``sum_i a_i a_i'``, ``alpha = (a, b)`` and ``beta = (c, e)``
-    pairs of svec's order, is ``s_alpha s_beta / n^2`` times the fourth moment
-    ``sum_i u_ia u_ib u_ic u_ie``, the same for every order of ``(a, b, c, e)``: there are
-    ``C(d + 3, 4)`` distinct ones (about ``d^4 / 24``, against ``p^2 / 2 = d^4 / 8`` entries).
-    They are summed in blocks, one per second-smallest index ``k`` of the sorted quadruple
-    ``j <= k <= l <= m``: the pairs ``(j, k)``, ``j <= k``, against the pairs ``(l, m)`` with
-    ``k <= l``, which are svec's order from ``tails[k]`` on.
-
-    Returns ``tails`` (where each block's pairs ``(l, m)`` start in svec's order), ``offsets``
-    (where each block starts among the moments) and ``index`` (``p x p``, int32: the moment of
-    each entry).
-    """
-    rows, cols = np.triu_indices(d)
-    p = rows.size
-    tails = np.concatenate([[0], np.cumsum(d - np.arange(d - 1))])
-    offsets = np.concatenate([[0], np.cumsum((np.arange(d) + 1) * (p - tails))])
-    # The moment of (j, k, l, m) is offsets[k] + j (p - tails[k]) + position(l, m) - tails[k].
-    # In int32 (any d whose Newton matrix fits in memory): 2.7 times faster than int64.
-    base = (offsets[:-1] - tails).astype(np.int32)
-    stride = (p - tails).astype(np.int32)
-    position = np.zeros((d, d), dtype=np.int32)
-    position[rows, cols] = np.arange(p)
-    rows, cols = rows.astype(np.int32), cols.astype(np.int32)
-    index = np.empty((p, p), dtype=np.int32)
-    a, b = rows[:, None], cols[:, None]
-    c, e = rows[None, :], cols[None, :]
-    # Rows of the index a block at a time: its temporaries stay near 64 MiB in any dimension.
-    block = max(1, 2**20 // p)
-    for start in range(0, p, block):
-        part = slice(start, start + block)
-        # Two sorted pairs merge into the sorted quadruple (j, k, l, m).
-        j, m = np.minimum(a[part], c), np.maximum(b[part], e)
-        inner_low, inner_high = np.maximum(a[part], c), np.minimum(b[part], e)
-        k, third = np.minimum(inner_low, inner_high), np.maximum(inner_low, inner_high)
-        index[part] = base[k] + j * stride[k] + position[third, m]
-    return tails, offsets, index
-
-
 def _fourth_moment_gram(U, rows, normaliser, chunk_rows, out, sign):
-    """:func:`_lifted_gram` through the distinct fourth moments: a third of the flops in many
-    dimensions (``2 C(d + 3, 4)`` a row against ``p^2``).
-
-    Per block of rows, the pair products ``u_l u_m`` (svec's order, unscaled) and, for each
-    ``k``, one product of the ``k + 1`` columns ``u_j u_k`` against the pairs from ``tails[k]``
-    on (:func:`_fourth_moment_layout`); then one gather places the moments, scaled, in the
-    ``p x p`` matrix.
-    """
+    """:func:`_lifted_gram` through the distinct fourth moments (:mod:`._moments`): a third of
+    the flops in many dimensions (``2 C(d + 3, 4)`` a row against ``p^2``)."""
     d = U.shape[1]
     pair_rows, pair_cols, scale = _upper_triangle(d)
     p = pair_rows.size
-    tails, offsets, index = _fourth_moment_layout(d)
-    moments = np.zeros(offsets[-1])
-    second = np.zeros((d, d))
-    step = max(16, _MOMENT_BLOCK_BYTES // (8 * p))
-    if chunk_rows is not None:
-        step = min(step, int(chunk_rows))
-    for start, stop in _chunks(rows.size, step):
-        columns = np.ascontiguousarray(U[rows[start:stop]].T, dtype=np.float64)
-        pairs = np.empty((p, stop - start))
-        for row in range(d):
-            np.multiply(columns[row:], columns[row], out=pairs[tails[row] : tails[row] + d - row])
-        for k in range(d):
-            block = (columns[: k + 1] * columns[k]) @ pairs[tails[k] :].T
-            moments[offsets[k] : offsets[k + 1]] += block.reshape(-1)
-        second += columns @ columns.T
-    scale = scale / normaliser
-    gram = moments[index]
-    gram *= (sign * scale)[:, None]
-    gram *= scale[None, :]
+    gram = fourth_moment_gram(U, rows, chunk_rows=chunk_rows)
+    gram *= sign / normaliser**2
     # The upper triangle alone, as the rank update leaves it: gram is symmetric, so its lower
     # triangle transposed is the upper one, a Fortran-ordered view that adds without strides.
     out[:p, :p] += np.tril(gram).T
-    out[:p, p] += sign * second[pair_rows, pair_cols] * scale
+    indicator = np.zeros(U.shape[0])
+    indicator[rows] = 1.0
+    second = weighted_scatter(U, indicator, chunk_rows=chunk_rows)
+    out[:p, p] += sign * second[pair_rows, pair_cols] * scale / normaliser
     out[p, p] += sign * rows.size
     return out
 
@@ -219,7 +144,7 @@ def _trial(U, base, dual, target_vector, d, normaliser, k, chunk_rows):
     parts = U.blockwise(
         _block_trial,
         base,
-        lam_matrix=_smat(dual[:-1], d),
+        lam_matrix=smat(dual[:-1], d),
         tau=dual[-1],
         normaliser=normaliser,
         chunk_rows=chunk_rows,
@@ -234,7 +159,7 @@ def _trial(U, base, dual, target_vector, d, normaliser, k, chunk_rows):
 
 def _weights(U, base, dual, d, normaliser, chunk_rows):
     lam, tau = dual[:-1], dual[-1]
-    forms = quadratic_forms(U, _smat(lam, d), chunk_rows=chunk_rows) / normaliser
+    forms = quadratic_forms(U, smat(lam, d), chunk_rows=chunk_rows) / normaliser
     unclipped = base + forms + tau
     return np.clip(unclipped, 0.0, 1.0)
 

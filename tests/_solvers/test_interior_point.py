@@ -1,41 +1,63 @@
-"""The rank-exploiting interior point against cvxpy, and its two linear-algebra paths."""
+"""The rank-exploiting interior point against cvxpy, and its three linear-algebra paths."""
 
 import numpy as np
 import pytest
 
-from skl_synthsel._solvers import certify, solve_relaxed_cvxpy
+from skl_synthsel._solvers import _interior_point, certify, solve_relaxed_cvxpy
 from skl_synthsel._solvers._interior_point import (
+    _choose_system,
     _GramSystem,
     _LowRankSystem,
+    _MomentSystem,
     solve_relaxed_interior_point,
 )
 
 
 @pytest.mark.parametrize("seed", range(3))
-def test_gram_and_low_rank_systems_solve_the_same_equations(seed):
+def test_gram_low_rank_and_moment_systems_solve_the_same_equations(seed):
+    """The three ways to solve with ``G + D``: the Gram matrix's factor, the Woodbury identity
+    on the held lifted matrix, and the same with products from the rows and fourth moments."""
     rng = np.random.default_rng(seed)
     U = rng.normal(size=(40, 5))
     diagonal = 10.0 ** rng.uniform(-6, 6, size=40)  # as spread as near the end of a run
     rhs = rng.normal(size=(40, 2))
-    gram, low_rank = _GramSystem(U, 0.01), _LowRankSystem(U, 0.01)
-    np.testing.assert_allclose(gram.matvec(rhs[:, 0]), low_rank.matvec(rhs[:, 0]), rtol=1e-10)
+    systems = [_GramSystem(U, 0.01), _LowRankSystem(U, 0.01), _MomentSystem(U, 0.01)]
+    inner = U @ U.T
+    dense = inner * inner * 0.01  # G itself, from the rows' inner products
     solutions = []
-    for system in (gram, low_rank):
+    for system in systems:
+        np.testing.assert_allclose(system.matvec(rhs[:, 0]), dense @ rhs[:, 0], rtol=1e-10)
         system.factor(diagonal)
         solution = system.solve(rhs)
-        residual = system.matvec(solution) + diagonal[:, None] * solution - rhs
+        residual = dense @ solution + diagonal[:, None] * solution - rhs
         assert np.max(np.abs(residual)) <= 1e-8 * np.max(np.abs(rhs))
         solutions.append(solution)
-    np.testing.assert_allclose(solutions[0], solutions[1], rtol=1e-6, atol=1e-12)
+    for solution in solutions[1:]:
+        np.testing.assert_allclose(solution, solutions[0], rtol=1e-6, atol=1e-12)
+
+
+def test_many_rows_in_many_dimensions_take_the_moment_system():
+    """Gram matrix for few rows, the held lifted matrix for more, moments from 2,000 rows in
+    at least 28 dimensions (p >= 400)."""
+    rng = np.random.default_rng(0)
+    assert type(_choose_system(rng.normal(size=(300, 28)), 1.0)) is _GramSystem
+    assert type(_choose_system(rng.normal(size=(1999, 28)), 1.0)) is _LowRankSystem
+    assert type(_choose_system(rng.normal(size=(2000, 28)), 1.0)) is _MomentSystem
+    assert type(_choose_system(rng.normal(size=(5000, 27)), 1.0)) is _LowRankSystem
 
 
 # (d, rows, k): Gram path when rows are few for p = d(d+1)/2, low-rank path when many.
 SHAPES = [(8, 60, 10), (3, 400, 40), (5, 200, 150), (6, 120, 3)]
 
 
+@pytest.mark.parametrize("moments", [False, True], ids=["held", "moments"])
 @pytest.mark.parametrize("reachable", [False, True])
 @pytest.mark.parametrize("shape", SHAPES)
-def test_matches_cvxpy_and_is_exactly_feasible(shape, reachable):
+def test_matches_cvxpy_and_is_exactly_feasible(shape, reachable, moments, monkeypatch):
+    """Against cvxpy; the low-rank shapes also with the Woodbury products from the rows."""
+    if moments:
+        monkeypatch.setattr(_interior_point, "_MOMENTS_FROM_ROWS", 0)
+        monkeypatch.setattr(_interior_point, "_MOMENTS_FROM_PAIRS", 0)
     d, n_rows, k = shape
     rng = np.random.default_rng(n_rows + d)
     U = rng.normal(size=(n_rows, d)) * rng.uniform(0.5, 2.0, size=d)
