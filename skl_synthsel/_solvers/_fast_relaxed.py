@@ -84,14 +84,25 @@ _DIRECT_FLOPS = 1e7
 _FLOP_RATE_RATIO = 3
 # The fewest iterations worth a proof attempt: one certificate check of the first-order phase.
 _PROOF_MIN_ITERATIONS = 5
+# With more rows to select than lifted dimensions (k > p) the proof gets at most this many
+# checks: an exact match is then likely (the default, shrunk targets), and the targets out of
+# reach were proven at the first check (measured: the paper and singular targets, 0 or 5
+# iterations in 20 to 50 dimensions), while a reachable one lost the whole budget (55
+# iterations, 0.9 s, on 20,000 rows in 50 dimensions). With k <= p the proofs took longer
+# (30 to 45 iterations on 2,000-row classes in 50 dimensions): the whole budget.
+_LIKELY_REACHABLE_CHECKS = 2
 # Pools beyond this many rows seek an exact match on a sample first (at most 64 MiB of rows).
 _SAMPLE_FROM_ROWS = 100_000
 # A certified lower bound above this (relative to ||target||) proves the target out of reach:
 # the projection accepts matches only to 1e-10 of it.
 _REACHED = 1e-9
 # Solves on the face a first-order iterate points at before the interior point on its band.
-_FACE_TRIES = 4
-# Face solves to expect when the support was identified (measured: one to four, 3.5 on
+# On 2,000-row classes in 50 dimensions the first attempt, a few checks after the support
+# settled, needed 4 to 6 (rows leave at the first solve, some enter again after it): with 4,
+# 9 of 10 classes failed it and ran 10 more first-order iterations and a second attempt
+# (10-class sweep rows 3.35 s and 4.32 s; with 6, 3.06 s and 3.33 s; 8 gained nothing more).
+_FACE_TRIES = 6
+# Face solves to expect when the support was identified (measured: one to six, 3.5 on
 # 2,000 rows in 50 dimensions).
 _EXPECTED_FACE_TRIES = 3
 # The first-order support has settled when at most this fraction of it changed between two
@@ -179,7 +190,7 @@ def _first_order_flops(n_rows, d):
     return 4 * n_rows * d * d
 
 
-def _proof_iterations(n_rows, d):
+def _proof_iterations(n_rows, d, k):
     """First-order iterations costing about one Newton step of the reachable projection.
 
     A Newton step over ``n_rows`` free rows costs ``n_rows p^2 + p^3 / 3`` flops at the rank
@@ -188,12 +199,17 @@ def _proof_iterations(n_rows, d):
     certified lower bound: measured 0 to 45 iterations on the paper, intermediate and singular
     targets) and then saves every Newton step; on a reachable target it is lost, at most about
     one step's time. 0 (no proof attempt) when a Newton step costs less than one certificate
-    check's worth of iterations (few dimensions: the Newton steps are the cheaper test).
+    check's worth of iterations (few dimensions: the Newton steps are the cheaper test); at
+    most :data:`_LIKELY_REACHABLE_CHECKS` checks' worth when ``k > p`` (a match is likely).
     """
     p = d * (d + 1) // 2
     newton = n_rows * p * p + p**3 / 3
     iterations = int(newton / (_FLOP_RATE_RATIO * _first_order_flops(n_rows, d)))
-    return iterations if iterations >= _PROOF_MIN_ITERATIONS else 0
+    if iterations < _PROOF_MIN_ITERATIONS:
+        return 0
+    if k > p:
+        return min(iterations, _LIKELY_REACHABLE_CHECKS * _PROOF_MIN_ITERATIONS)
+    return iterations
 
 
 def _direct_is_cheap(n_rows, d):
@@ -320,7 +336,7 @@ def solve_relaxed_fast(
         # certified lower bound proves the target out of reach (the projection below can
         # only succeed at optimum 0), and the first-order phase goes on from there.
         reached = max(absolute, _REACHED * float(np.linalg.norm(target)))
-        proof_iterations = min(_proof_iterations(n_rows, d), max_iter)
+        proof_iterations = min(_proof_iterations(n_rows, d, k), max_iter)
         if proof_iterations:
             started = time.perf_counter()
             proof = accelerated_projected_gradient(
@@ -577,7 +593,7 @@ def _face_solve(U, target, k, normaliser, fixed, working, guess):
     again, at most :data:`_FACE_TRIES` times in all. The last feasible solution, or ``None``
     (no try feasible, or a singular Gram matrix: more fractional rows than ``p``, or rows in a
     subspace). A first-order iterate that has nearly identified the optimal support gives the
-    optimum in one to three solves; the certificate over the pool checks it.
+    optimum in one to six solves; the certificate over the pool checks it.
     """
     reduced_target = -residual_matrix(U, target, fixed, normaliser)
     rows = np.flatnonzero(working)

@@ -63,10 +63,10 @@ _MOMENTS_FROM_ROWS = 1000
 def _lifted_gram(U, rows, normaliser, chunk_rows, *, out=None, sign=1.0):
     """``out + sign * sum_{i in rows} a_i a_i'`` with ``a_i = (svec(u_i u_i^T) / n, 1)``.
 
-    Upper triangle only (what the Cholesky factor reads), Fortran-ordered,
-    accumulated in place in ``out`` when given; chunked, never the whole lifted matrix. Many
-    rows are summed as distinct fourth moments (:func:`_fourth_moment_gram`), a few by a
-    symmetric rank update of their lifted columns.
+    Upper triangle only (what the Cholesky factor reads), Fortran-ordered, accumulated in place
+    in ``out`` when given; chunked, never the whole lifted matrix. Many rows are summed as
+    distinct fourth moments (:func:`_fourth_moment_gram`), a few by a symmetric rank update of
+    their lifted columns.
     """
     d = U.shape[1]
     p = d * (d + 1) // 2

@@ -162,7 +162,7 @@ def test_reachable_targets_end_in_the_projection(family, seed):
     solution = solve_relaxed_fast(U, target, k)
     _assert_feasible(solution.weights, k)
     assert solution.converged and solution.n_reachable_steps >= 1
-    assert solution.n_first_order_iter <= _proof_iterations(*U.shape)
+    assert solution.n_first_order_iter <= _proof_iterations(*U.shape, k)
     assert solution.n_interior_point_iter == 0 and solution.n_rounds == 0
     scale = np.linalg.norm(target)
     assert certify(U, target, solution.weights).objective <= 1e-9 * scale
@@ -249,10 +249,37 @@ def test_an_out_of_reach_target_is_proven_so_before_any_newton_step():
     assert solution.n_reachable_steps == 0
     assert 0 < solution.n_first_order_iter
     assert solution.certificate.lower_bound > 1e-9 * np.linalg.norm(target)
-    assert _proof_iterations(*U.shape) >= 5
+    assert _proof_iterations(*U.shape, k) >= 5
     # In few dimensions a Newton step is cheaper than one check's worth of iterations: none.
-    assert _proof_iterations(200, 8) == _proof_iterations(20000, 8) == 0
+    assert _proof_iterations(200, 8, 20) == _proof_iterations(20000, 8, 2000) == 0
     _assert_matches_cvxpy(U, target, k, solution, decay=0.9)
+
+
+def test_with_more_rows_to_select_than_lifted_dimensions_the_proof_is_short():
+    # k > p: a match is likely, so the proof gets two checks (10 iterations) instead of the
+    # Newton step's worth; with k <= p (same pool, same dimensions) the whole budget.
+    from skl_synthsel._solvers._fast_relaxed import _proof_iterations
+
+    rng = np.random.default_rng(0)
+    n_rows, d = 3000, 30
+    p = d * (d + 1) // 2
+    U = rng.normal(size=(n_rows, d))
+    k = 2 * p
+    budget = _proof_iterations(n_rows, d, p)
+    assert budget == _proof_iterations(n_rows, d, 1) > 10 == _proof_iterations(n_rows, d, p + 1)
+    # Reachable: the second moment of 1.25 k rows, which weights 0.8 on them match.
+    members = rng.choice(n_rows, int(1.25 * k), replace=False)
+    target = 0.8 * U[members].T @ U[members] / k
+    solution = solve_relaxed_fast(U, target, k)
+    assert solution.converged and solution.n_reachable_steps >= 1
+    assert 0 < solution.n_first_order_iter <= 10
+    assert certify(U, target, solution.weights).objective <= 1e-9 * np.linalg.norm(target)
+    # Out of reach (the paper's geometry) and proven so at the first check: no Newton step.
+    index = np.arange(d)
+    far = 2.0 * 0.9 ** np.abs(index[:, None] - index[None, :])
+    proven = solve_relaxed_fast(U, far, k)
+    assert proven.n_reachable_steps == 0
+    assert proven.certificate.lower_bound > 1e-9 * np.linalg.norm(far)
 
 
 @pytest.mark.parametrize("decay", [0.6, 0.0])
