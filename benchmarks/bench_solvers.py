@@ -296,7 +296,7 @@ def run_sweep(dims, class_counts, seed, repeat=1):
     """
     import numpy as np
 
-    from skl_synthsel._solvers import solve_relaxed_fast
+    from skl_synthsel._solvers._fast_relaxed import solve_relaxed_fast_classes
 
     rows = []
     for d in dims:
@@ -311,8 +311,11 @@ def run_sweep(dims, class_counts, seed, repeat=1):
                     unit = _blas_pass_seconds(pool)
                     start = time.perf_counter()
                     gaps, certified, steps, ipm = [], 0, 0, 0
-                    for class_pool, target, k in problems:
-                        solution = solve_relaxed_fast(class_pool, target, k)
+                    # The classes in lockstep, as the selector solves them with one job.
+                    solutions = solve_relaxed_fast_classes(
+                        [(class_pool, target, k, None) for class_pool, target, k in problems]
+                    )
+                    for solution, (_, target, _) in zip(solutions, problems, strict=True):
                         certificate = solution.certificate
                         gaps.append(certificate.duality_gap / np.linalg.norm(target))
                         certified += solution.converged

@@ -44,17 +44,18 @@ lifted matrix exists for the working set alone.
 """
 
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 
-from ..utils._threads import single_blas_thread_when
+from ..utils._threads import single_blas_thread
 from ._capped_simplex import project_capped_simplex
 from ._certificate import certificate_from_gradient, objective_gradient, residual_matrix
 from ._chunked import quadratic_forms, squared_row_norms
 from ._first_order import accelerated_projected_gradient
-from ._interior_point import iteration_flops, solve_relaxed_interior_point
+from ._interior_point import iteration_flops, run_alone, run_in_lockstep
 from ._reachable import project_reachable
 from ._working_set import gradient_band, screen_rows, support_band, support_band_size
 
@@ -221,16 +222,20 @@ def _restricted_solve(U, target, k, normaliser, fixed, working):
     """The exact solve on ``working``, the other rows held at ``fixed``; the full weights.
 
     ``fixed`` is zero on ``working``. Any fixed values work: held at a feasible point's values,
-    the restricted optimum is feasible and no worse than that point.
+    the restricted optimum is feasible and no worse than that point. A generator: it yields
+    the interior-point problem (see :func:`relaxed_fast_steps`) and returns the weights, the
+    interior point's iterations and the seconds spent (its share of a batch included).
     """
+    started = time.perf_counter()
     # The fixed rows move the target: solve for target - scatter(fixed) / n.
     reduced_target = -residual_matrix(U, target, fixed, normaliser)
     rows = np.flatnonzero(working)
     total = min(max(k - float(fixed.sum()), 0.0), float(rows.size))
-    result = solve_relaxed_interior_point(U[rows], reduced_target, total, normaliser=normaliser)
+    set_up = time.perf_counter() - started
+    result, seconds = yield (U[rows], reduced_target, total, normaliser)
     weights = fixed.copy()
     weights[rows] = result.weights
-    return weights, result.n_iter
+    return weights, result.n_iter, set_up + seconds
 
 
 def _is_small(U):
@@ -239,8 +244,39 @@ def _is_small(U):
     return n_rows * d * d <= _SINGLE_THREAD_FLOPS
 
 
-@single_blas_thread_when(_is_small)
-def solve_relaxed_fast(
+def solve_relaxed_fast(U, target, k, **options):
+    """Minimise ``||sum_i w_i u_i u_i^T / n - target||_F`` over ``0 <= w <= 1``, ``sum w = k``.
+
+    :func:`relaxed_fast_steps` run alone: see it for the parameters.
+
+    Returns
+    -------
+    solution : RelaxedSolution
+    """
+    return run_alone(relaxed_fast_steps(U, target, k, **options))
+
+
+def solve_relaxed_fast_classes(problems, **options):
+    """:func:`solve_relaxed_fast` on each of ``problems``, ``(U, target, k, normaliser)``.
+
+    The problems (a pool's classes) run in lockstep, their interior-point solves batched
+    (:func:`run_in_lockstep`): on many small classes an interior-point iteration's fixed costs
+    then are shared. Each problem gets the solution it gets alone, to the last bit.
+
+    Returns
+    -------
+    solutions : list of RelaxedSolution
+        In the order of ``problems``.
+    """
+    return run_in_lockstep(
+        [
+            relaxed_fast_steps(U, target, k, normaliser=normaliser, **options)
+            for U, target, k, normaliser in problems
+        ]
+    )
+
+
+def relaxed_fast_steps(
     U,
     target,
     k,
@@ -256,10 +292,13 @@ def solve_relaxed_fast(
     chunk_rows=None,
     reachable=True,
 ):
-    """Minimise ``||sum_i w_i u_i u_i^T / n - target||_F`` over ``0 <= w <= 1``, ``sum w = k``.
+    """:func:`solve_relaxed_fast` as a generator of its interior-point problems.
 
     For pools too large for a conic solver over every row: see the module docstring for the
-    method. Deterministic: the same input gives the same weights.
+    method. Deterministic: the same input gives the same weights. Each exact solve on a
+    working set is yielded as ``(U, target, k, normaliser)`` and expects
+    ``(InteriorPointResult, seconds)`` back (:func:`run_alone`, :func:`run_in_lockstep`); the
+    steps between run on one BLAS thread when a pass over ``U`` is small.
 
     Parameters
     ----------
@@ -296,7 +335,61 @@ def solve_relaxed_fast(
     Returns
     -------
     solution : RelaxedSolution
+        The generator's return value.
     """
+    n_rows, d = U.shape
+    if not 1 <= k <= n_rows:
+        raise ValueError(f"k must be in [1, {n_rows}]; got {k}.")
+    return (
+        yield from _each_step_under(
+            single_blas_thread if _is_small(U) else nullcontext,
+            _fast_steps(
+                U,
+                target,
+                k,
+                normaliser,
+                rtol,
+                atol,
+                max_iter,
+                identify_rtol,
+                identify_atol,
+                working_set_limit,
+                max_rounds,
+                chunk_rows,
+                reachable,
+            ),
+        )
+    )
+
+
+def _each_step_under(context, steps):
+    """``steps``, a generator, with each of its steps run under ``context()``."""
+    reply = None
+    while True:
+        with context():
+            try:
+                request = steps.send(reply)
+            except StopIteration as stop:
+                return stop.value
+        reply = yield request
+
+
+def _fast_steps(
+    U,
+    target,
+    k,
+    normaliser,
+    rtol,
+    atol,
+    max_iter,
+    identify_rtol,
+    identify_atol,
+    working_set_limit,
+    max_rounds,
+    chunk_rows,
+    reachable,
+):
+    """The body of :func:`relaxed_fast_steps`."""
     n_rows, d = U.shape
     if not 1 <= k <= n_rows:
         raise ValueError(f"k must be in [1, {n_rows}]; got {k}.")
@@ -375,7 +468,7 @@ def solve_relaxed_fast(
         n_rows <= min(limit, max(_DIRECT_ROWS, 2 * (p + 1))) and _direct_is_cheap(n_rows, d)
     ):
         # A small pool: the exact solver on every row is cheaper than the first-order phase.
-        weights = _timed_restricted_solve(
+        weights = yield from _timed_restricted_solve(
             solution, U, target, k, normaliser, np.zeros(n_rows), np.ones(n_rows, dtype=bool)
         )
         _certified(solution, U, target, weights, k, normaliser, *checks)
@@ -515,7 +608,9 @@ def solve_relaxed_fast(
         ):
             solution.n_rounds += 1
             break
-        weights = _timed_restricted_solve(solution, U, target, k, normaliser, fixed, working)
+        weights = yield from _timed_restricted_solve(
+            solution, U, target, k, normaliser, fixed, working
+        )
         _certified(solution, U, target, weights, k, normaliser, *checks)
         if solution.converged:
             break
@@ -668,12 +763,14 @@ def _face_certified(solution, U, target, k, normaliser, fixed, working, guess, c
 
 
 def _timed_restricted_solve(solution, U, target, k, normaliser, fixed, working):
-    """The exact solve of one round, booked in ``solution``."""
-    started = time.perf_counter()
+    """The exact solve of one round, booked in ``solution`` (a generator, as
+    :func:`_restricted_solve`)."""
     solution.n_rounds += 1
     solution.working_set_size = int(working.sum())
-    weights, n_iter = _restricted_solve(U, target, k, normaliser, fixed, working)
-    solution.seconds["interior_point"] += time.perf_counter() - started
+    weights, n_iter, seconds = yield from _restricted_solve(
+        U, target, k, normaliser, fixed, working
+    )
+    solution.seconds["interior_point"] += seconds
     solution.n_interior_point_iter += n_iter
     return weights
 

@@ -17,13 +17,14 @@ import numpy as np
 from ._capped_simplex import project_capped_simplex
 from ._certificate import certify
 from ._cvxpy import SolverFailedError, resolve_cvxpy_solver, solve_cvxpy_problem
-from ._fast_relaxed import solve_relaxed_fast
+from ._fast_relaxed import relaxed_fast_steps
+from ._interior_point import run_alone
 from ._objective import svec, svec_columns
 
 #: Keyword arguments ``solver_options`` may pass to the fast solver.
 FAST_SOLVER_OPTIONS = tuple(
     name
-    for name, parameter in inspect.signature(solve_relaxed_fast).parameters.items()
+    for name, parameter in inspect.signature(relaxed_fast_steps).parameters.items()
     if parameter.kind is inspect.Parameter.KEYWORD_ONLY and name != "normaliser"
 )
 
@@ -136,6 +137,15 @@ def solve_relaxed(U, target, k, *, solver="auto", solver_options=None, normalise
         objective or 1e-6 of the target's norm (it always returns its best weights, however
         far from optimal).
     """
+    return run_alone(relaxed_steps(U, target, k, solver, solver_options, normaliser))
+
+
+def relaxed_steps(U, target, k, solver="auto", solver_options=None, normaliser=None):
+    """:func:`solve_relaxed` as a generator of the fast solver's interior-point problems.
+
+    See :func:`relaxed_fast_steps`; a cvxpy solver yields nothing. Several, run by
+    :func:`run_in_lockstep`, batch their interior points.
+    """
     name = resolve_relaxed_solver(solver)
     options = dict(solver_options or {})
     if name != "fast":
@@ -149,7 +159,7 @@ def solve_relaxed(U, target, k, *, solver="auto", solver_options=None, normalise
             f"solver_options {unknown} are not options of the fast solver; it takes "
             f"{list(FAST_SOLVER_OPTIONS)}. Name a cvxpy solver to pass cvxpy options."
         )
-    solution = solve_relaxed_fast(U, target, k, normaliser=normaliser, **options)
+    solution = yield from relaxed_fast_steps(U, target, k, normaliser=normaliser, **options)
     if not solution.certificate.is_within(1e-4, 1e-6 * float(np.linalg.norm(target))):
         raise SolverFailedError(
             f"the fast solver stopped with a certified gap of "

@@ -4,6 +4,7 @@ from numbers import Integral, Real
 from typing import Any, Literal
 
 import numpy as np
+from joblib import effective_n_jobs
 from sklearn.base import clone
 from sklearn.covariance import EmpiricalCovariance
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
@@ -16,8 +17,11 @@ from .._solvers import (
     greedy_covariance_matching,
     mixture_gap,
     mixture_problem,
+    relaxed_steps,
     resolve_relaxed_solver,
     round_relaxed_weights,
+    run_alone,
+    run_in_lockstep,
     solve_relaxed,
 )
 from .._solvers._chunked import weighted_scatter
@@ -32,6 +36,9 @@ _N_RANDOM_DRAWS = 10
 # Relaxed weights within this share of the target's norm match it exactly (to the solvers'
 # tolerance): a reachable target.
 _REACHABLE_RTOL = 1e-5
+# Classes of at most this many pool rows are solved in lockstep (with one job): the size up to
+# which the fast solver goes straight to its interior point, whose iterations then cost little.
+_LOCKSTEP_CLASS_ROWS = 2000
 
 
 def _indicator(n_rows, rows):
@@ -356,8 +363,32 @@ class CovarianceMatchingSelector(BaseSelector):
             weights = np.ones(len(centred))
         return covariance_gap(centred, target, weights)
 
+    def _solve_groups(self, groups):
+        """With one job and small classes, every class's solve in lockstep.
+
+        Their interior points are then batched (:func:`run_in_lockstep`): on many classes of a
+        few hundred rows an iteration's fixed costs exceed its factorisation. Each class gets
+        what it gets alone, so the selection is the same either way. Larger classes are solved
+        one at a time, just before their selection (as in the base): all classes' solves at
+        once would hold a centred copy of the whole pool.
+        """
+        if (
+            effective_n_jobs(self.n_jobs) == 1
+            and groups
+            and all(
+                not is_dask_rows(group.pool) and len(group.pool) <= _LOCKSTEP_CLASS_ROWS
+                for group in groups
+            )
+        ):
+            return iter(run_in_lockstep([self._solve_steps(group) for group in groups]))
+        return super()._solve_groups(groups)
+
     def _solve_group(self, group):
         """The target and the method's solve: everything but the draws (see the base)."""
+        return run_alone(self._solve_steps(group))
+
+    def _solve_steps(self, group):
+        """:meth:`_solve_group` as a generator of its interior-point problems."""
         real, pool, n_select = group.real, group.pool, group.n_select
         real_mean = real.mean(axis=0)
         centred, real_centred = pool - real_mean, real - real_mean
@@ -410,7 +441,7 @@ class CovarianceMatchingSelector(BaseSelector):
                 method = "relaxed"  # radius 0: the paper's exact matching
         if method == "relaxed":
             try:
-                weights, certificate, _ = solve_relaxed(
+                weights, certificate, _ = yield from relaxed_steps(
                     centred,
                     matched,
                     n_select,

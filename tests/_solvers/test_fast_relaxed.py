@@ -10,6 +10,7 @@ from skl_synthsel._solvers import (
     mixture_problem,
     solve_relaxed_cvxpy,
     solve_relaxed_fast,
+    solve_relaxed_fast_classes,
 )
 
 # cvxpy warns on the degenerate reachable families; its answer is still the reference.
@@ -109,6 +110,24 @@ def test_identical_results_across_repeated_runs(family):
     runs = [solve_relaxed_fast(U, target, k, working_set_limit=60) for _ in range(2)]
     assert np.array_equal(runs[0].weights, runs[1].weights)
     assert runs[0].certificate == runs[1].certificate
+
+
+def test_classes_in_lockstep_get_the_solutions_they_get_alone():
+    """Every family (each path: direct, first order, working sets, reachable) solved as the
+    classes of one pool: bit for bit each class's solution alone, with its work counts."""
+    problems = []
+    for seed, family in enumerate(FAMILIES):
+        U, target, k = make_problem(family, seed)
+        problems.append((U, target, k, None if seed % 2 else 2.0 * k))
+    options = {"working_set_limit": 60}
+    together = solve_relaxed_fast_classes(problems, **options)
+    assert sum(solution.n_interior_point_iter > 0 for solution in together) >= 3
+    for (U, target, k, normaliser), solution in zip(problems, together, strict=True):
+        alone = solve_relaxed_fast(U, target, k, normaliser=normaliser, **options)
+        assert np.array_equal(solution.weights, alone.weights)
+        assert solution.certificate == alone.certificate
+        for count in ("n_first_order_iter", "n_interior_point_iter", "n_rounds"):
+            assert getattr(solution, count) == getattr(alone, count)
 
 
 def test_mixture_normaliser_matches_cvxpy():
@@ -351,6 +370,7 @@ def test_face_solve_from_an_identified_support_is_the_restricted_optimum():
     # cvxpy's over the pool (the band holds the optimum's support).
     from skl_synthsel._solvers._fast_relaxed import _face_solve, _restricted_solve
     from skl_synthsel._solvers._first_order import accelerated_projected_gradient
+    from skl_synthsel._solvers._interior_point import run_alone
     from skl_synthsel._solvers._working_set import support_band
 
     U, target, k = _many_dimensions(0.6)
@@ -361,7 +381,7 @@ def test_face_solve_from_an_identified_support_is_the_restricted_optimum():
     assert face is not None
     _assert_feasible(face, k)
     assert np.array_equal(face[~working], first.weights[~working])
-    interior, _ = _restricted_solve(U, target, k, float(k), fixed, working)
+    interior, _, _ = run_alone(_restricted_solve(U, target, k, float(k), fixed, working))
     scale = np.linalg.norm(target)
     assert certify(U, target, face).objective <= certify(U, target, interior).objective + (
         1e-9 * scale

@@ -95,3 +95,64 @@ def test_a_system_that_is_not_positive_definite_raises_linalg_error():
     diagonal = np.full(12, -1e6)  # G + D negative definite
     with pytest.raises(np.linalg.LinAlgError, match="not positive definite"):
         system.factor(diagonal)
+
+
+def _result_tuple(result):
+    return result.weights, result.n_iter, result.converged
+
+
+def test_problems_solved_together_get_what_each_gets_alone(monkeypatch):
+    """Lockstep: problems of every size, system and quota (trivial ones too) in one batch give,
+    bit for bit and in order, what each gives alone, whichever problems share the batch."""
+    monkeypatch.setattr(_interior_point, "_MOMENTS_FROM_ROWS", 150)
+    monkeypatch.setattr(_interior_point, "_MOMENTS_FROM_PAIRS", 0)
+    rng = np.random.default_rng(7)
+    problems = []
+    for d, n_rows, k in [*SHAPES, (4, 30, 30), (4, 30, 0), (20, 200, 20), (3, 160, 16)]:
+        U = rng.normal(size=(n_rows, d)) * rng.uniform(0.5, 2.0, size=d)
+        target = 0.9 ** np.abs(np.subtract.outer(np.arange(d), np.arange(d)))
+        problems.append((U, target, k, None if k % 2 else 1.5 * k))
+    systems = {type(_choose_system(U, 1.0)).__name__ for U, _, k, _ in problems}
+    assert systems == {"_GramSystem", "_LowRankSystem", "_MomentSystem"}
+    alone = [
+        _result_tuple(solve_relaxed_interior_point(U, t, k, normaliser=n))
+        for U, t, k, n in problems
+    ]
+    together = _interior_point.solve_relaxed_interior_points(problems)
+    reversed_order = _interior_point.solve_relaxed_interior_points(problems[::-1])[::-1]
+    iterations = set()
+    for expected, batch in ((alone, together), (alone, reversed_order)):
+        for (weights, n_iter, converged), result in zip(expected, batch, strict=True):
+            assert np.array_equal(result.weights, weights)
+            assert (result.n_iter, result.converged) == (n_iter, converged)
+            iterations.add(n_iter)
+    assert len(iterations) > 3  # the problems left the batch at different iterations
+    assert [len(result.weights) for result in together] == [len(p[0]) for p in problems]
+
+
+def test_run_in_lockstep_batches_the_requests_and_returns_in_order(monkeypatch):
+    """Generators that yield interior-point problems: each round's requests go to one batch,
+    each generator gets its own result back, and their return values keep their order."""
+    batches = []
+    batched = _interior_point.solve_relaxed_interior_points
+
+    def recording(problems, **options):  # the real solver, its batch sizes recorded
+        batches.append(len(problems))
+        return batched(problems, **options)
+
+    monkeypatch.setattr(_interior_point, "solve_relaxed_interior_points", recording)
+
+    def steps(n_solves, seed):
+        U = np.random.default_rng(seed).normal(size=(50, 4))
+        total = 0.0
+        for _ in range(n_solves):
+            result, seconds = yield (U, np.eye(4), 5, None)
+            assert seconds >= 0
+            total += result.weights.sum()
+        return seed, total
+
+    values = _interior_point.run_in_lockstep([steps(n, seed) for seed, n in enumerate([2, 0, 1])])
+    assert batches == [2, 1]  # first round: generators 0 and 2; second: generator 0
+    assert [seed for seed, _ in values] == [0, 1, 2]
+    assert [total for _, total in values] == pytest.approx([10.0, 0.0, 5.0])
+    assert _interior_point.run_alone(steps(1, 5)) == (5, pytest.approx(5.0))

@@ -392,3 +392,44 @@ def test_an_exactly_matched_target_draws_the_start_from_the_seed(classification_
     assert overlap < 0.5  # another seed, another subset (random subsets overlap by about 8 %)
     for fit in (fits[0], fits[2]):
         assert np.all(fit.covariance_gap_ < 0.2 * fit.random_covariance_gap_)
+
+
+def test_small_classes_are_solved_in_lockstep_with_the_selection_of_threads(monkeypatch):
+    """With one job, classes of a few hundred rows run their interior points in one batch; the
+    selection and every fitted array are those of n_jobs=2 (each class alone, in threads)."""
+    from sklearn.datasets import make_classification
+
+    from skl_synthsel._solvers import _interior_point
+
+    batches = []
+    batched = _interior_point.solve_relaxed_interior_points
+
+    def recording(problems, **options):  # the real solver, its batch sizes recorded
+        batches.append(len(problems))
+        return batched(problems, **options)
+
+    monkeypatch.setattr(_interior_point, "solve_relaxed_interior_points", recording)
+    X, y = make_classification(
+        n_samples=1550, n_features=6, n_informative=4, n_classes=6, random_state=0
+    )
+    # Four real rows per class in six dimensions: singular targets, out of the pool's reach.
+    real = np.concatenate([np.flatnonzero(y == label)[:4] for label in range(6)])
+    pool = np.setdiff1d(np.arange(len(y)), real)
+    X_real, y_real, X_pool, y_pool = X[real], y[real], X[pool], y[pool]
+    fits = {}
+    for n_jobs in (None, 2):
+        batches.clear()
+        fits[n_jobs] = CovarianceMatchingSelector(
+            (X_pool, y_pool),
+            n_select=5.0,
+            method="relaxed",
+            target="empirical",
+            n_jobs=n_jobs,
+            random_state=0,
+        ).fit(X_real, y_real)
+        fits[n_jobs].batches = list(batches)
+    assert max(fits[None].batches) == 6  # the six classes' interior points together
+    assert set(fits[2].batches) == {1}
+    assert np.array_equal(fits[None].selected_indices_, fits[2].selected_indices_)
+    for name in ("weights_", "duality_gap_", "relaxed_lower_bound_", "covariance_gap_"):
+        np.testing.assert_array_equal(getattr(fits[None], name), getattr(fits[2], name))

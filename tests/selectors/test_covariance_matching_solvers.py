@@ -58,13 +58,13 @@ def test_auto_is_the_fast_solver_at_every_size_and_a_named_one_is_used(
     # class either way (it is faster than Clarabel on small pools too); "CLARABEL" by name.
     X, y, X_pool, y_pool = _wide_data() if data == "wide" else classification_data
     calls = []
-    original = relaxed_module.solve_relaxed_fast
+    original = relaxed_module.relaxed_fast_steps
 
-    def counting(*args, **kwargs):
+    def counting(*args, **kwargs):  # the fast solver's steps, each solve recorded
         calls.append(args[0].shape)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(relaxed_module, "solve_relaxed_fast", counting)
+    monkeypatch.setattr(relaxed_module, "relaxed_fast_steps", counting)
     selector = CovarianceMatchingSelector((X_pool, y_pool), method="relaxed", random_state=0).fit(
         X, y
     )
