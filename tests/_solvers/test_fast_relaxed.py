@@ -517,3 +517,42 @@ def test_a_settled_support_is_first_tried_by_face_solves_alone():
     # The certificate recomputed independently: the gap within the solver's tolerance.
     certificate = certify(U + 0.1, target, solution.weights)
     assert certificate.duality_gap <= 1e-9 * certificate.objective + 1e-9 * np.linalg.norm(target)
+
+
+def test_face_system_reuses_its_factor_for_nearby_sets_and_solves_exactly():
+    """A fractional set a few rows from the factored one is solved through that factor (rows
+    left and entered by a bordered system): the same solution as a fresh factorisation of its
+    own Gram matrix; a set further away is factored anew."""
+    from skl_synthsel._solvers._fast_relaxed import _FaceSystem
+
+    rng = np.random.default_rng(0)
+    rows = rng.normal(size=(120, 12))  # p = 78: Gram matrices of up to 78 rows are regular
+    normaliser = 30.0
+    system = _FaceSystem(rows, normaliser)
+    base = np.sort(rng.choice(120, 60, replace=False))
+    rhs = rng.normal(size=(60, 2))
+
+    def direct(fractional, rhs):
+        inner = rows[fractional] @ rows[fractional].T
+        return np.linalg.solve(inner * inner / normaliser**2, rhs)
+
+    np.testing.assert_allclose(system.solve(base, rhs), direct(base, rhs), rtol=1e-8)
+    factored = system.base
+    outside = np.setdiff1d(np.arange(120), base)
+    for n_left, n_added in [(3, 0), (0, 2), (2, 2), (4, 0)]:
+        fractional = np.sort(
+            np.concatenate(
+                [
+                    np.delete(base, rng.choice(60, n_left, replace=False)),
+                    rng.choice(outside, n_added, replace=False),
+                ]
+            )
+        )
+        rhs = rng.normal(size=(fractional.size, 2))
+        solved = system.solve(fractional, rhs)
+        assert system.base is factored  # no new factorisation
+        np.testing.assert_allclose(solved, direct(fractional, rhs), rtol=1e-7, atol=1e-9)
+    far = np.sort(np.concatenate([base[10:], outside[:5]]))  # 15 rows changed of 60
+    rhs = rng.normal(size=(far.size, 2))
+    np.testing.assert_allclose(system.solve(far, rhs), direct(far, rhs), rtol=1e-8)
+    assert system.base is not factored and np.array_equal(system.base[0], far)
