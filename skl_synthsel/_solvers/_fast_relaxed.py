@@ -344,7 +344,7 @@ def relaxed_fast_steps(
     solution : RelaxedSolution
         The generator's return value.
     """
-    n_rows, d = U.shape
+    n_rows = U.shape[0]
     if not 1 <= k <= n_rows:
         raise ValueError(f"k must be in [1, {n_rows}]; got {k}.")
     return (
@@ -396,10 +396,8 @@ def _fast_steps(
     chunk_rows,
     reachable,
 ):
-    """The body of :func:`relaxed_fast_steps`."""
+    """The body of :func:`relaxed_fast_steps` (which checked ``k``)."""
     n_rows, d = U.shape
-    if not 1 <= k <= n_rows:
-        raise ValueError(f"k must be in [1, {n_rows}]; got {k}.")
     normaliser = float(k if normaliser is None else normaliser)
     limit = default_working_set_limit(d) if working_set_limit is None else working_set_limit
     absolute = atol * float(np.linalg.norm(target))

@@ -14,7 +14,10 @@ distinct fourth moments, with ``B``'s products computed from the rows instead of
 Neither builds an ``n x n`` nor a ``d^2 x d^2`` object beyond these.
 
 The solver is exact to the interior-point tolerance; it is meant for the working set of the
-large-pool solver and for whole pools of a few thousand rows.
+large-pool solver and for whole pools of a few thousand rows. Several problems (a pool's
+classes) run in lockstep (:func:`solve_relaxed_interior_points`), each getting what it gets
+alone; solvers written as generators of their interior points share such batches through
+:func:`run_in_lockstep`.
 """
 
 import time
@@ -24,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg import lstsq
 from scipy.linalg.blas import dsyrk
-from scipy.linalg.lapack import dpotrf, dpotrs, dsysv
+from scipy.linalg.lapack import dpotrf, dpotrs, dsycon, dsysv, dsysv_lwork
 
 from ..utils._threads import single_blas_thread
 from ._capped_simplex import project_capped_simplex
@@ -36,8 +39,6 @@ from ._objective import smat, svec, svec_columns
 _STEP_TO_BOUNDARY = 0.995
 # Distance to a bound under which the polish treats a weight as at the bound.
 _ACTIVE = 1e-6
-# Relative residual under which the polish accepts its system's factored solution.
-_KKT_RESIDUAL = 1e-12
 # Tolerance on the residuals of the scaled problem (its coefficients are at most 1).
 _RESIDUAL_TOL = 1e-9
 # How far above tol a run that rounding stopped may end and still count as converged.
@@ -361,11 +362,11 @@ def solve_relaxed_interior_points(problems, *, tol=1e-15, max_iter=100):
         small = all(_is_small(problems[position][0]) for position, _ in started)
         with single_blas_thread() if small else nullcontext():
             finals = _iterate(started, tol, max_iter)
-        for position, (x, lower_dual, upper_dual, n_iter, converged) in finals.items():
-            U, target, k, normaliser = problems[position]
-            normaliser = float(k if normaliser is None else normaliser)
-            weights = _finish(U, target, k, normaliser, x, lower_dual, upper_dual)
-            results[position] = InteriorPointResult(weights, n_iter, converged)
+            for position, (x, lower_dual, upper_dual, n_iter, converged) in finals.items():
+                U, target, k, normaliser = problems[position]
+                normaliser = float(k if normaliser is None else normaliser)
+                weights = _finish(U, target, k, normaliser, x, lower_dual, upper_dual)
+                results[position] = InteriorPointResult(weights, n_iter, converged)
     return results
 
 
@@ -634,16 +635,18 @@ def _polish(U, target, k, normaliser, x, lower_dual, upper_dual):
 def _face_kkt_solve(system, rhs, nonsingular):
     """A solution of the polish's symmetric, indefinite system ``[[G_ff, 1], [1^T, 0]]``.
 
-    At most ``p`` free rows (``nonsingular``) make ``G_ff`` nonsingular in general: a
-    symmetric indefinite factorisation (LAPACK's sysv, about a third of the time of the QR
-    below on 200 rows), kept if its residual is at rounding level. Otherwise, or if it is
-    not, the minimum-norm least-squares solution (QR with column pivoting).
+    At most ``p`` free rows (``nonsingular``) make ``G_ff`` regular unless the rows lie in a
+    subspace: a symmetric indefinite factorisation (LAPACK's sysv, about a third of the time
+    of the QR below on 200 rows), kept if its estimated reciprocal condition number shows the
+    system regular. Otherwise the minimum-norm least-squares solution (QR with column
+    pivoting), as a singular system needs.
     """
     if nonsingular:
-        _, _, solution, info = dsysv(system, rhs, lower=1)
-        if info == 0 and np.all(np.isfinite(solution)):
-            residual = np.max(np.abs(system @ solution - rhs))
-            scale = np.max(np.abs(system)) * np.max(np.abs(solution)) + np.max(np.abs(rhs))
-            if residual <= _KKT_RESIDUAL * scale:
+        size = system.shape[0]
+        work = int(dsysv_lwork(size)[0])
+        factor, pivots, solution, info = dsysv(system, rhs, lwork=work)
+        if info == 0:
+            rcond, info = dsycon(factor, pivots, float(np.abs(system).sum(axis=0).max()))
+            if info == 0 and rcond > size * np.finfo(float).eps:
                 return solution
     return lstsq(system, rhs, lapack_driver="gelsy", check_finite=False)[0]

@@ -36,8 +36,10 @@ _N_RANDOM_DRAWS = 10
 # Relaxed weights within this share of the target's norm match it exactly (to the solvers'
 # tolerance): a reachable target.
 _REACHABLE_RTOL = 1e-5
-# Classes of at most this many pool rows are solved in lockstep (with one job): the size up to
-# which the fast solver goes straight to its interior point, whose iterations then cost little.
+# Classes of at most this many pool rows are solved in lockstep (with one job): there the
+# fast solver's interior-point iterations are small enough for their fixed costs to matter
+# (measured: 100 classes of 200 rows, 1.2-1.3x faster fits), and holding every class's centred
+# rows at once costs little.
 _LOCKSTEP_CLASS_ROWS = 2000
 
 
@@ -364,24 +366,28 @@ class CovarianceMatchingSelector(BaseSelector):
         return covariance_gap(centred, target, weights)
 
     def _solve_groups(self, groups):
-        """With one job and small classes, every class's solve in lockstep.
+        """With one job, the small classes' solves in lockstep, then the others in order.
 
-        Their interior points are then batched (:func:`run_in_lockstep`): on many classes of a
-        few hundred rows an iteration's fixed costs exceed its factorisation. Each class gets
-        what it gets alone, so the selection is the same either way. Larger classes are solved
-        one at a time, just before their selection (as in the base): all classes' solves at
-        once would hold a centred copy of the whole pool.
+        The small classes' interior points are batched (:func:`run_in_lockstep`): on many
+        classes of a few hundred rows an iteration's fixed costs exceed its factorisation. Each
+        class gets what it gets alone, so the selection is the same either way. Larger classes
+        are solved one at a time, just before their selection (as in the base): all their
+        solves at once would hold a centred copy of the whole pool.
         """
-        if (
-            effective_n_jobs(self.n_jobs) == 1
-            and groups
-            and all(
-                not is_dask_rows(group.pool) and len(group.pool) <= _LOCKSTEP_CLASS_ROWS
-                for group in groups
-            )
-        ):
-            return iter(run_in_lockstep([self._solve_steps(group) for group in groups]))
-        return super()._solve_groups(groups)
+        if effective_n_jobs(self.n_jobs) != 1:
+            return super()._solve_groups(groups)
+        small = [
+            index
+            for index, group in enumerate(groups)
+            if not is_dask_rows(group.pool) and len(group.pool) <= _LOCKSTEP_CLASS_ROWS
+        ]
+        solved = dict(
+            zip(small, run_in_lockstep([self._solve_steps(groups[i]) for i in small]), strict=True)
+        )
+        return (
+            solved.pop(index) if index in solved else self._solve_group(group)
+            for index, group in enumerate(groups)
+        )
 
     def _solve_group(self, group):
         """The target and the method's solve: everything but the draws (see the base)."""

@@ -156,3 +156,30 @@ def test_run_in_lockstep_batches_the_requests_and_returns_in_order(monkeypatch):
     assert [seed for seed, _ in values] == [0, 1, 2]
     assert [total for _, total in values] == pytest.approx([10.0, 0.0, 5.0])
     assert _interior_point.run_alone(steps(1, 5)) == (5, pytest.approx(5.0))
+
+
+def test_polish_system_is_solved_by_factorisation_or_least_squares():
+    """The polish's ``[[G, 1], [1^T, 0]]``: factored when G is regular (the least squares'
+    solution), and the minimum-norm least squares when it is singular, flagged or not."""
+    rng = np.random.default_rng(0)
+
+    def kkt(n_rows, d):
+        U = rng.normal(size=(n_rows, d))
+        inner = U @ U.T
+        system = np.ones((n_rows + 1, n_rows + 1))
+        system[:-1, :-1] = inner * inner
+        system[-1, -1] = 0.0
+        return system, rng.normal(size=n_rows + 1)
+
+    regular, rhs = kkt(8, 4)  # 8 rows, p = 10: G regular
+    expected = np.linalg.lstsq(regular, rhs, rcond=None)[0]
+    np.testing.assert_allclose(
+        _interior_point._face_kkt_solve(regular, rhs, True), expected, rtol=1e-9, atol=1e-12
+    )
+    singular, rhs = kkt(14, 3)  # 14 rows, p = 6: G of rank 6
+    rhs = singular @ rng.normal(size=15)  # consistent, so the least squares solve it exactly
+    minimum_norm = np.linalg.lstsq(singular, rhs, rcond=None)[0]
+    for flagged in (True, False):
+        solution = _interior_point._face_kkt_solve(singular, rhs, flagged)
+        np.testing.assert_allclose(singular @ solution, rhs, atol=1e-8 * np.abs(rhs).max())
+        np.testing.assert_allclose(solution, minimum_norm, rtol=1e-6, atol=1e-8)

@@ -394,12 +394,19 @@ def test_an_exactly_matched_target_draws_the_start_from_the_seed(classification_
         assert np.all(fit.covariance_gap_ < 0.2 * fit.random_covariance_gap_)
 
 
-def test_small_classes_are_solved_in_lockstep_with_the_selection_of_threads(monkeypatch):
-    """With one job, classes of a few hundred rows run their interior points in one batch; the
-    selection and every fitted array are those of n_jobs=2 (each class alone, in threads)."""
+@pytest.mark.parametrize("lockstep_rows", [2000, 254])  # six classes of 250-258 rows
+def test_small_classes_are_solved_in_lockstep_with_the_selection_of_threads(
+    monkeypatch, lockstep_rows
+):
+    """With one job, classes of a few hundred rows run their interior points in one batch (the
+    larger ones alone, in order); the selection and every fitted array are those of n_jobs=2
+    (each class alone, in threads)."""
     from sklearn.datasets import make_classification
 
     from skl_synthsel._solvers import _interior_point
+    from skl_synthsel.selectors import _covariance_matching
+
+    monkeypatch.setattr(_covariance_matching, "_LOCKSTEP_CLASS_ROWS", lockstep_rows)
 
     batches = []
     batched = _interior_point.solve_relaxed_interior_points
@@ -428,7 +435,9 @@ def test_small_classes_are_solved_in_lockstep_with_the_selection_of_threads(monk
             random_state=0,
         ).fit(X_real, y_real)
         fits[n_jobs].batches = list(batches)
-    assert max(fits[None].batches) == 6  # the six classes' interior points together
+    n_small = int(np.sum(np.bincount(y_pool) <= lockstep_rows))
+    assert n_small == (6 if lockstep_rows == 2000 else 3)
+    assert max(fits[None].batches) == n_small  # the small classes' interior points together
     assert set(fits[2].batches) == {1}
     assert np.array_equal(fits[None].selected_indices_, fits[2].selected_indices_)
     for name in ("weights_", "duality_gap_", "relaxed_lower_bound_", "covariance_gap_"):
