@@ -37,6 +37,23 @@ def regression_data():
     return X[:50], y[:50], X[50:], y[50:]
 
 
+@pytest.fixture
+def interior_point_batches(monkeypatch):
+    """The sizes of the interior-point batches solved during the test, in order: the real
+    solver, spied on."""
+    from skl_synthsel._solvers import _interior_point
+
+    batches = []
+    batched = _interior_point.solve_relaxed_interior_points
+
+    def recording(problems, **options):
+        batches.append(len(problems))
+        return batched(problems, **options)
+
+    monkeypatch.setattr(_interior_point, "solve_relaxed_interior_points", recording)
+    return batches
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _one_blas_thread():
     # Two cores shared with pytest: oversubscribed BLAS threads make small problems crawl.

@@ -44,14 +44,13 @@ lifted matrix exists for the working set alone.
 """
 
 import time
-from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 from scipy.linalg.lapack import dsysv
 
-from ..utils._threads import single_blas_thread
+from ..utils._threads import each_step_on_one_blas_thread_when
 from ._capped_simplex import project_capped_simplex
 from ._certificate import certificate_from_gradient, objective_gradient, residual_matrix
 from ._chunked import quadratic_forms, squared_row_norms
@@ -283,6 +282,7 @@ def solve_relaxed_fast_classes(problems, **options):
     )
 
 
+@each_step_on_one_blas_thread_when(_is_small)
 def relaxed_fast_steps(
     U,
     target,
@@ -344,60 +344,9 @@ def relaxed_fast_steps(
     solution : RelaxedSolution
         The generator's return value.
     """
-    n_rows = U.shape[0]
+    n_rows, d = U.shape
     if not 1 <= k <= n_rows:
         raise ValueError(f"k must be in [1, {n_rows}]; got {k}.")
-    return (
-        yield from _each_step_under(
-            single_blas_thread if _is_small(U) else nullcontext,
-            _fast_steps(
-                U,
-                target,
-                k,
-                normaliser,
-                rtol,
-                atol,
-                max_iter,
-                identify_rtol,
-                identify_atol,
-                working_set_limit,
-                max_rounds,
-                chunk_rows,
-                reachable,
-            ),
-        )
-    )
-
-
-def _each_step_under(context, steps):
-    """``steps``, a generator, with each of its steps run under ``context()``."""
-    reply = None
-    while True:
-        with context():
-            try:
-                request = steps.send(reply)
-            except StopIteration as stop:
-                return stop.value
-        reply = yield request
-
-
-def _fast_steps(
-    U,
-    target,
-    k,
-    normaliser,
-    rtol,
-    atol,
-    max_iter,
-    identify_rtol,
-    identify_atol,
-    working_set_limit,
-    max_rounds,
-    chunk_rows,
-    reachable,
-):
-    """The body of :func:`relaxed_fast_steps` (which checked ``k``)."""
-    n_rows, d = U.shape
     normaliser = float(k if normaliser is None else normaliser)
     limit = default_working_set_limit(d) if working_set_limit is None else working_set_limit
     absolute = atol * float(np.linalg.norm(target))

@@ -75,6 +75,30 @@ def single_blas_thread_when(is_small):
     return decorate
 
 
+def each_step_on_one_blas_thread_when(is_small):
+    """Decorate a generator function of rows ``U`` (a solve that yields requests to its caller):
+    each of its steps, between two yields, runs under :func:`single_blas_thread` when
+    ``is_small(U)``, and what the caller does between the steps runs under its own limits."""
+
+    def decorate(generator_function):
+        @functools.wraps(generator_function)
+        def steps(U, *args, **kwargs):
+            context = single_blas_thread if is_small(U) else nullcontext
+            generator = generator_function(U, *args, **kwargs)
+            reply = None
+            while True:
+                with context():
+                    try:
+                        request = generator.send(reply)
+                    except StopIteration as stop:
+                        return stop.value
+                reply = yield request
+
+        return steps
+
+    return decorate
+
+
 @contextmanager
 def single_openmp_thread_when(is_small):
     """Run the block with one OpenMP thread in the calling thread if ``is_small``."""

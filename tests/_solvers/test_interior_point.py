@@ -130,17 +130,9 @@ def test_problems_solved_together_get_what_each_gets_alone(monkeypatch):
     assert [len(result.weights) for result in together] == [len(p[0]) for p in problems]
 
 
-def test_run_in_lockstep_batches_the_requests_and_returns_in_order(monkeypatch):
+def test_run_in_lockstep_batches_the_requests_and_returns_in_order(interior_point_batches):
     """Generators that yield interior-point problems: each round's requests go to one batch,
     each generator gets its own result back, and their return values keep their order."""
-    batches = []
-    batched = _interior_point.solve_relaxed_interior_points
-
-    def recording(problems, **options):  # the real solver, its batch sizes recorded
-        batches.append(len(problems))
-        return batched(problems, **options)
-
-    monkeypatch.setattr(_interior_point, "solve_relaxed_interior_points", recording)
 
     def steps(n_solves, seed):
         U = np.random.default_rng(seed).normal(size=(50, 4))
@@ -152,7 +144,7 @@ def test_run_in_lockstep_batches_the_requests_and_returns_in_order(monkeypatch):
         return seed, total
 
     values = _interior_point.run_in_lockstep([steps(n, seed) for seed, n in enumerate([2, 0, 1])])
-    assert batches == [2, 1]  # first round: generators 0 and 2; second: generator 0
+    assert interior_point_batches == [2, 1]  # first round: generators 0 and 2; second: generator 0
     assert [seed for seed, _ in values] == [0, 1, 2]
     assert [total for _, total in values] == pytest.approx([10.0, 0.0, 5.0])
     assert _interior_point.run_alone(steps(1, 5)) == (5, pytest.approx(5.0))

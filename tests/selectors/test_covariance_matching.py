@@ -396,26 +396,17 @@ def test_an_exactly_matched_target_draws_the_start_from_the_seed(classification_
 
 @pytest.mark.parametrize("lockstep_rows", [2000, 254])  # six classes of 250-258 rows
 def test_small_classes_are_solved_in_lockstep_with_the_selection_of_threads(
-    monkeypatch, lockstep_rows
+    monkeypatch, interior_point_batches, lockstep_rows
 ):
     """With one job, classes of a few hundred rows run their interior points in one batch (the
     larger ones alone, in order); the selection and every fitted array are those of n_jobs=2
     (each class alone, in threads)."""
     from sklearn.datasets import make_classification
 
-    from skl_synthsel._solvers import _interior_point
     from skl_synthsel.selectors import _covariance_matching
 
     monkeypatch.setattr(_covariance_matching, "_LOCKSTEP_CLASS_ROWS", lockstep_rows)
-
-    batches = []
-    batched = _interior_point.solve_relaxed_interior_points
-
-    def recording(problems, **options):  # the real solver, its batch sizes recorded
-        batches.append(len(problems))
-        return batched(problems, **options)
-
-    monkeypatch.setattr(_interior_point, "solve_relaxed_interior_points", recording)
+    batches = interior_point_batches  # the real solver's batch sizes
     X, y = make_classification(
         n_samples=1550, n_features=6, n_informative=4, n_classes=6, random_state=0
     )

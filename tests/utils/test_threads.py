@@ -9,7 +9,11 @@ import scipy.linalg  # noqa: F401  (SciPy's BLAS loaded: it is limited too)
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from skl_synthsel._solvers import solve_relaxed_fast
-from skl_synthsel.utils._threads import single_blas_thread, single_openmp_thread_when
+from skl_synthsel.utils._threads import (
+    each_step_on_one_blas_thread_when,
+    single_blas_thread,
+    single_openmp_thread_when,
+)
 
 
 def _threads(user_api):
@@ -38,6 +42,33 @@ def test_the_limit_holds_inside_and_is_restored(two_threads):
         with single_blas_thread():  # nested: still one, still restored once
             assert set(_blas_threads().values()) == {1}
         assert set(_blas_threads().values()) == {1}
+    assert _blas_threads() == two_threads
+
+
+@pytest.mark.parametrize("small", [True, False])
+def test_a_generator_solve_steps_on_one_thread_and_yields_under_the_callers(two_threads, small):
+    """Each step of a decorated generator runs on one BLAS thread when its rows are small;
+    between its yields the caller keeps its own limits; the return value comes through."""
+    seen = []
+
+    @each_step_on_one_blas_thread_when(lambda U: small)
+    def steps(U, n_steps):
+        for _ in range(n_steps):
+            seen.append(set(_blas_threads().values()))
+            reply = yield "request"
+            assert reply == "reply"
+        seen.append(set(_blas_threads().values()))
+        return U.sum()
+
+    generator = steps(np.ones(3), 2)
+    assert generator.send(None) == "request"
+    assert _blas_threads() == two_threads  # the caller, between two steps
+    assert generator.send("reply") == "request"
+    with pytest.raises(StopIteration) as stop:
+        generator.send("reply")
+    assert stop.value.value == 3.0
+    inside = {1} if small else set(two_threads.values())
+    assert seen == [inside] * 3
     assert _blas_threads() == two_threads
 
 
