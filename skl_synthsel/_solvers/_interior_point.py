@@ -211,12 +211,12 @@ class _Batch:
         self.sizes = sizes
         self.starts = (np.cumsum(sizes) - sizes).astype(np.intp)
         self.class_of_row = np.repeat(np.arange(len(sizes)), sizes)
+        self.segments = [
+            slice(int(start), int(start + size))
+            for start, size in zip(self.starts, sizes, strict=True)
+        ]  # each class's rows
         self.arrays = arrays  # per row: x, lower_dual, upper_dual, linear
         self.scalars = scalars  # per class: k, multiplier, best_mu, stagnant, n_iter, converged
-
-    def segments(self):
-        stops = self.starts + self.sizes
-        return [slice(int(a), int(b)) for a, b in zip(self.starts, stops, strict=True)]
 
     def sums(self, values):
         """Per class, the sum of ``values`` (per row, or rows x columns) over its rows."""
@@ -240,7 +240,7 @@ class _Batch:
     def apply_each(self, method, values):
         """Each class's ``system.method`` on its segment of ``values``, stacked."""
         out = np.empty_like(values)
-        for system, segment in zip(self.systems, self.segments(), strict=True):
+        for system, segment in zip(self.systems, self.segments, strict=True):
             out[segment] = getattr(system, method)(values[segment])
         return out
 
@@ -463,7 +463,7 @@ def _iterate(started, tol, max_iter):
         nonlocal batch
         if not done.any():
             return
-        arrays, scalars, segments = batch.arrays, batch.scalars, batch.segments()
+        arrays, scalars, segments = batch.arrays, batch.scalars, batch.segments
         for index in np.flatnonzero(done):
             segment = segments[index]
             finals[int(batch.members[index])] = (
@@ -502,9 +502,7 @@ def _iterate(started, tol, max_iter):
         barrier = lower_dual / x + upper_dual / slack
         singular = np.zeros(len(batch.sizes), dtype=bool)
         stopping = reached | (scalars["stagnant"] >= 5)
-        for index, (system, segment) in enumerate(
-            zip(batch.systems, batch.segments(), strict=True)
-        ):
+        for index, (system, segment) in enumerate(zip(batch.systems, batch.segments, strict=True)):
             if stopping[index]:
                 continue
             try:
