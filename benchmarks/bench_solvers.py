@@ -513,7 +513,9 @@ def _sweep_section(sweep, threads, repeat):
         "",
         "Targets: paper = KMS(0.9) (out of reach), intermediate = KMS(0.6), reachable = "
         "0.8 KMS(0.5) (the pool's own covariance scaled), singular = the covariance of d/2 "
-        "real rows (fewer real rows than dimensions). Pool rows N(0.1, KMS(0.5)).",
+        "real rows (fewer real rows than dimensions). Pool rows N(0.1, KMS(0.5)). A row's "
+        "classes are solved together (``solve_relaxed_fast_classes``: their interior points "
+        "in lockstep, as the selector solves classes of up to 2,000 rows with one job).",
         "",
         _SWEEP_HEADER,
         *(_sweep_line(row) for row in sweep),
