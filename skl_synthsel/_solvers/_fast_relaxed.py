@@ -48,14 +48,18 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
-from scipy.linalg.lapack import dsysv
 
 from ..utils._threads import each_step_on_one_blas_thread_when
 from ._capped_simplex import project_capped_simplex
 from ._certificate import certificate_from_gradient, objective_gradient, residual_matrix
 from ._chunked import quadratic_forms, squared_row_norms
 from ._first_order import accelerated_projected_gradient
-from ._interior_point import iteration_flops, run_alone, run_in_lockstep
+from ._interior_point import (
+    iteration_flops,
+    run_alone,
+    run_in_lockstep,
+    symmetric_solve_if_regular,
+)
 from ._reachable import project_reachable
 from ._working_set import gradient_band, screen_rows, support_band, support_band_size
 
@@ -705,7 +709,8 @@ class _FaceSystem:
     ``(W^T G00^-1 W - diag(G_SS, 0)) y = W^T G00^-1 b0 - (b_S, 0)``, the rows left held at 0 by
     their multipliers in ``y``. That is ``2 |F0|^2 (r + s)`` flops and a small symmetric
     indefinite solve; beyond :data:`_FACE_REUSE_FRACTION` of ``|F0|`` changed rows, or if the
-    small system is singular, the set is factored anew.
+    small system is not regular (:func:`symmetric_solve_if_regular`), the set is factored
+    anew.
     """
 
     def __init__(self, rows, normaliser):
@@ -751,8 +756,8 @@ class _FaceSystem:
         small[: added.size, : added.size] -= self._gram(added, added)
         small_rhs = border.T @ solved_rhs
         small_rhs[: added.size] -= rhs[is_added]
-        _, _, multipliers, info = dsysv(small, small_rhs, lower=1)
-        if info != 0 or not np.all(np.isfinite(multipliers)):
+        multipliers = symmetric_solve_if_regular(small, small_rhs)
+        if multipliers is None:
             return None
         values = solved_rhs - solved_border @ multipliers
         out = np.empty_like(rhs)
