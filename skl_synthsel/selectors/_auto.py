@@ -68,9 +68,10 @@ class AutoSelector(SequentialSelector):
     label_noise_tolerance : float in [0, 1], default=0.15
         The estimated share of wrong labels above which only verified rows are added; 1
         never switches. On five of the benchmark's six tables (25-60 real rows per class) the
-        estimate stayed at or below 0.15 on faithful pools and at or above 0.16 on pools with
-        25 % wrong labels; on the hardest (``fair``, accuracy about 0.7) the two overlap
-        (faithful up to 0.19, wrong labels down to 0.18), see :ref:`benchmark_auto_six_tables`.
+        estimate stayed at or below 0.151 on faithful pools (one of their 120 cells above 0.15)
+        and at or above 0.154 on pools with 25 % wrong labels; on the hardest (``fair``,
+        accuracy about 0.7) the two overlap (faithful up to 0.197, wrong labels down to 0.196),
+        see :ref:`benchmark_auto_six_tables`.
     n_jobs : int or None, default=None
         Jobs in threads, for each step: the curation's boosted models, then the matching's
         classes. ``None`` means 1 unless in a :func:`joblib.parallel_config` context; ``-1``

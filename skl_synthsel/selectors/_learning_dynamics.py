@@ -147,11 +147,12 @@ class LearningDynamicsSelector(BaseSelector):
         The estimated share of pool rows whose label is wrong, before any is dropped: the
         real rows' cross-fitted mean own-label confidence ``c_real`` against the pool's
         ``c_pool`` under the same fold models (on at most 10,000 pool rows, a fixed uniform
-        sample), with ``c_wrong`` the mean confidence a real row would have had under a
-        uniformly chosen other label: ``(c_real - c_pool) / (c_real - c_wrong)`` clipped to
-        [0, 1] (a method-of-moments estimate under random label replacement; about 0 for a
-        pool whose labels are as consistent with its features as the real rows' are). NaN
-        if a class has a single real row.
+        sample, each scored by one fold model as each real row is), with ``c_wrong`` the
+        mean confidence a real row would have had under a uniformly chosen other label:
+        ``(c_real - c_pool) / (c_real - c_wrong)`` clipped to [0, 1] (a method-of-moments
+        estimate under random label replacement; about 0 for a pool whose labels are as
+        consistent with its features as the real rows' are). NaN if a class has a single
+        real row.
 
     See Also
     --------
@@ -269,16 +270,20 @@ class LearningDynamicsSelector(BaseSelector):
         pool_codes = np.searchsorted(self.classes_, y_pool)
         # One job per model: the model on every real row scores the pool; each cross-fitting
         # model (5 stratified folds, models that never saw a real row score it) scores its
-        # held-out real rows and the sample. Threads: tree building releases the GIL.
+        # held-out real rows and its share of the sample. Threads: tree building releases the
+        # GIL.
         n_splits = int(min(5, np.bincount(codes).min()))
         folds = []
         if n_splits >= 2:
             # Every training fold holds every class: n_splits is at most the smallest class.
             splitter = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=0)
             folds = list(splitter.split(real, codes))
+        # Each sample row is scored by one fold model, as each real row is: the sample's rows
+        # are dealt to the folds in turn (a fifth of the predictions of scoring it by all).
+        dealt = [sample[fold :: len(folds)] for fold in range(len(folds))]
         jobs = [(np.arange(len(real)), [(rows, pool_codes[scored])])] + [
-            (train, [(real[held_out], codes[held_out]), (pool[sample], pool_codes[sample])])
-            for train, held_out in folds
+            (train, [(real[held_out], codes[held_out]), (pool[part], pool_codes[part])])
+            for (train, held_out), part in zip(folds, dealt, strict=True)
         ]
         fitted = map_in_threads(
             _fit_and_sweep,
@@ -329,24 +334,24 @@ class LearningDynamicsSelector(BaseSelector):
         """What the cross-fitting models say: about the real rows and the pool's sample.
 
         Returns each real row's own-label confidence (from the model that did not see it) and
-        whether the rule drops it, and the mean over the fold models of each sample row's
-        confidence: the pool is scored by the same, smaller models as the real rows, so the
-        two compare without the full model's advantage. Empty arrays if a class has a single
-        real row (no folds).
+        whether the rule drops it, and each sample row's confidence from the one fold model it
+        was dealt to (in fold order): the pool is scored by the same, smaller models as the
+        real rows, one model a row as theirs, so the two compare without the full model's
+        advantage. Empty arrays if a class has a single real row (no folds).
         """
         if not folds:
             return np.empty(0), np.empty(0, dtype=bool), np.empty(0)
         confidence = np.empty(n_real)
         dropped = np.zeros(n_real, dtype=bool)
-        sample_confidence = 0.0
+        sample_confidence = []
         for (_, (held_out_dynamics, sample_dynamics)), (_, held_out) in zip(
             fitted, folds, strict=True
         ):
             confidence[held_out], uncertainty, _ = held_out_dynamics
             groups = self._groups_of(confidence[held_out], uncertainty, threshold)
             dropped[held_out] = ~np.isin(groups, _KEPT[self.keep])
-            sample_confidence = sample_confidence + sample_dynamics[0]
-        return confidence, dropped, sample_confidence / len(folds)
+            sample_confidence.append(sample_dynamics[0])
+        return confidence, dropped, np.concatenate(sample_confidence)
 
     def _select_group(self, group, random_state):
         data_iq = group.shared["data_iq"][group.pool_indices]
