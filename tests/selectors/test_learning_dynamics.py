@@ -1,5 +1,7 @@
 """LearningDynamicsSelector (Curated LLM / Data-IQ) against hand computations and planted labels."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -100,6 +102,70 @@ def test_chunked_sweep_equals_one_chunk(classification_data):
     assert whole[2] == chunked[2] == 15
     empty = own_label_dynamics(model, X_pool[:0], y_pool[:0])
     assert empty[0].shape == (0,) and empty[2] == 0
+
+
+class _RescaledProbabilities(HistGradientBoostingClassifier):
+    """A subclass whose probabilities are not its scores' softmax: swept by its probabilities."""
+
+    def staged_predict_proba(self, X):
+        for proba in super().staged_predict_proba(X):
+            yield proba**2 / (proba**2).sum(axis=1, keepdims=True)
+
+
+def _scored_rows(n_classes, seed=1):
+    """A fit's 200 rows and 500 others, with a column per row: its label, or 30 % another's."""
+    X, y = make_classification(
+        n_samples=700, n_features=6, n_informative=4, n_redundant=0, n_classes=n_classes,
+        class_sep=3.0, random_state=seed,
+    )  # fmt: skip
+    rng = np.random.default_rng(0)
+    columns = np.where(rng.random(500) < 0.3, (y[200:] + 1) % n_classes, y[200:])
+    return X[:200], y[:200], X[200:], columns
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize(
+    "model",
+    [
+        HistGradientBoostingClassifier(max_iter=12, max_depth=3, random_state=0),
+        GradientBoostingClassifier(n_estimators=12, max_depth=2, random_state=0),
+        GradientBoostingClassifier(
+            loss="exponential", n_estimators=12, max_depth=2, random_state=0
+        ),
+        _RescaledProbabilities(max_iter=12, max_depth=3, random_state=0),
+    ],
+    ids=["hist", "gradient", "exponential", "subclass"],
+)
+def test_sweep_by_scores_equals_the_stage_probabilities(model, n_classes):
+    """The own class's probability from the staged scores (softmax models) or the staged
+    probabilities (the others) is staged_predict_proba's, up to rounding."""
+    if model.get_params()["loss"] == "exponential" and n_classes > 2:
+        pytest.skip("the exponential loss is binary only")
+    X, y, rows, columns = _scored_rows(n_classes)
+    model = model.fit(X, y)
+    confidence, uncertainty, T = own_label_dynamics(model, rows, columns, chunk_size=256)
+    expected = hand_dynamics(model, rows, columns)
+    assert T == expected[2] == 12
+    np.testing.assert_allclose(confidence, expected[0], rtol=1e-12)
+    np.testing.assert_allclose(uncertainty, expected[1], rtol=1e-10)
+
+
+def test_sweep_by_scores_far_apart_gives_zero_without_a_warning():
+    """Scores over 709 apart overflow exp: the own probability is then 0, silently (the
+    softmax's is at most 1e-308)."""
+    X, y, rows, columns = _scored_rows(3)
+    model = HistGradientBoostingClassifier(
+        max_iter=12, max_depth=3, learning_rate=20.0, random_state=0
+    ).fit(X, y)
+    spread = max(np.ptp(scores, axis=1).max() for scores in model.staged_decision_function(rows))
+    assert spread > 709  # the overflow happens
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        confidence, uncertainty, _ = own_label_dynamics(model, rows, columns)
+    expected = hand_dynamics(model, rows, columns)
+    np.testing.assert_allclose(confidence, expected[0], rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(uncertainty, expected[1], rtol=1e-10, atol=1e-300)
+    assert confidence.min() < 1e-3  # rows whose given class is out of the question
 
 
 def test_drops_mostly_the_planted_wrong_labels(planted, fitted):
