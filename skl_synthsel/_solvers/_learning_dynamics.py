@@ -10,9 +10,13 @@ The model is duck typed (no estimator class of skl_synthsel is imported): it nee
 ``staged_predict_proba(X)`` (scikit-learn's gradient boosting) or stage-limited prediction,
 ``predict_proba(X, iteration_range=(0, t))`` (XGBoost) or ``predict_proba(X, num_iteration=t)``
 (LightGBM). scikit-learn's two gradient-boosting classifiers with the log loss are swept through
-``staged_decision_function``: their probabilities are the softmax (one score: the logistic) of
-those scores, and the own class's alone, ``1 / sum_j exp(f_j - f_own)``, spares the normalised
-matrix (measured: 11 % of a sweep of 65,536 rows in 10 classes, the rest is the trees).
+their staged scores: their probabilities are the softmax (one score: the logistic) of those
+scores, and the own class's alone, ``1 / sum_j exp(f_j - f_own)``, spares the normalised
+matrix (measured: 11 % of a sweep of 65,536 rows in 10 classes, the rest is the trees). A
+histogram-boosting model without categorical features is swept on the rows' bins, as
+scikit-learn scores its own training rows when it stops early (:func:`_binned_staged_scores`):
+the same trees and sums, so the same scores to the last bit, from a pool an eighth the size in
+memory (measured: 6.1 s to 4.8 s on 100,000 rows through 1,000 trees, in 10 classes).
 """
 
 import inspect
@@ -20,6 +24,11 @@ import inspect
 import numpy as np
 from scipy.special import expit
 from sklearn.ensemble import GradientBoostingClassifier, HistGradientBoostingClassifier
+
+try:  # private, as what the binned sweep reads of the model: without it, no binned sweep
+    from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
+except ImportError:  # pragma: no cover - scikit-learn 1.6 to 1.9 have it
+    _openmp_effective_n_threads = None
 
 # Rows per chunk: a chunk's probabilities and sums stay in the cache-friendly megabytes.
 DEFAULT_CHUNK_SIZE = 1 << 16
@@ -73,6 +82,65 @@ def _has_softmax_scores(model):
     )
 
 
+# What the binned sweep reads of a fitted HistGradientBoostingClassifier: private, so each is
+# checked for, and a version without one is swept through staged_decision_function.
+_BINNED_SWEEP_NEEDS = (
+    "_bin_mapper",
+    "_predictors",
+    "_predict_iterations",
+    "_baseline_prediction",
+    "_preprocess_X",
+)
+
+
+def _sweeps_binned(model):
+    """Whether :func:`_staged_scores` sweeps ``model`` on its bins."""
+    return (
+        _openmp_effective_n_threads is not None
+        and type(model) is HistGradientBoostingClassifier
+        and getattr(model, "is_categorical_", None) is None
+        and all(hasattr(model, name) for name in _BINNED_SWEEP_NEEDS)
+    )
+
+
+def _binned_staged_scores(model, rows):
+    """``staged_decision_function(rows)`` of a histogram-boosting model, through the bins.
+
+    scikit-learn's own code (``_staged_raw_predict``) with the rows binned once by the model's
+    bin mapper and each tree's ``predict_binned``: a row goes left at a split on bin ``b``
+    exactly when its value is at most the split's threshold (the bins' upper edges), and a
+    missing value to the same side. Yields one ``(n_rows, n_scores)`` array, updated in place
+    from stage to stage.
+    """
+    rows = model._preprocess_X(rows, reset=False)
+    binned = model._bin_mapper.transform(rows)
+    scores = np.zeros(
+        (rows.shape[0], model.n_trees_per_iteration_),
+        dtype=model._baseline_prediction.dtype,
+        order="F",
+    )
+    scores += model._baseline_prediction
+    n_threads = _openmp_effective_n_threads()
+    for stage in range(len(model._predictors)):
+        model._predict_iterations(
+            binned,
+            model._predictors[stage : stage + 1],
+            scores,
+            is_binned=True,
+            n_threads=n_threads,
+        )
+        yield scores
+
+
+def _staged_scores(model, rows):
+    """Each stage's scores (decision function) of ``rows``, as ``(n_rows, n_scores)``."""
+    if _sweeps_binned(model):
+        yield from _binned_staged_scores(model, rows)
+        return
+    for scores in model.staged_decision_function(rows):
+        yield np.asarray(scores, dtype=np.float64).reshape(len(rows), -1)
+
+
 def _staged_probabilities(model, rows, interface, T):
     """Yield each stage's ``predict_proba`` of ``rows``."""
     if interface == "staged":
@@ -99,20 +167,18 @@ def _staged_own_probabilities(model, rows, columns, interface, T):
     if _has_softmax_scores(model):
         # An exponent f_j - f_own above about 709 overflows to inf: p is then 0, where the
         # softmax gives at most 1e-308.
-        sign, work, own = 2.0 * columns - 1.0, None, np.empty(n_rows)
-        for scores in model.staged_decision_function(rows):
-            scores = np.asarray(scores, dtype=np.float64).reshape(n_rows, -1)
+        sign, work, own, positions = 2.0 * columns - 1.0, None, np.empty(n_rows), np.arange(n_rows)
+        for scores in _staged_scores(model, rows):
             if work is None:
                 n_scores = scores.shape[1]
                 if np.any(columns >= max(n_scores, 2)):
                     raise _invalid_columns(model, (n_rows, max(n_scores, 2)))
                 work = np.empty_like(scores)
-                flat = np.arange(n_rows) * n_scores + columns
             if n_scores == 1:  # two classes: p_1 = expit(f), p_0 = expit(-f)
                 np.multiply(scores[:, 0], sign, out=p)
                 expit(p, out=p)
             else:
-                np.take(scores.reshape(-1), flat, out=own)
+                own[:] = scores[positions, columns]
                 np.subtract(scores, own[:, None], out=work)
                 with np.errstate(over="ignore"):
                     np.exp(work, out=work)

@@ -16,7 +16,12 @@ from sklearn.model_selection import GridSearchCV
 from threadpoolctl import threadpool_limits
 
 from skl_synthsel import make_pipeline
-from skl_synthsel._solvers._learning_dynamics import n_stages, own_label_dynamics
+from skl_synthsel._solvers._learning_dynamics import (
+    _binned_staged_scores,
+    _sweeps_binned,
+    n_stages,
+    own_label_dynamics,
+)
 from skl_synthsel.exceptions import PoolClassWarning, QuotaNotFilledWarning
 from skl_synthsel.selectors import _learning_dynamics as learning_dynamics_module
 from skl_synthsel.selectors._learning_dynamics import LearningDynamicsSelector
@@ -166,6 +171,54 @@ def test_sweep_by_scores_far_apart_gives_zero_without_a_warning():
     np.testing.assert_allclose(confidence, expected[0], rtol=1e-12, atol=1e-300)
     np.testing.assert_allclose(uncertainty, expected[1], rtol=1e-10, atol=1e-300)
     assert confidence.min() < 1e-3  # rows whose given class is out of the question
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_binned_sweep_gives_the_staged_scores_to_the_last_bit(n_classes):
+    """Swept on its bins, a histogram-boosting model gives staged_decision_function's scores
+    exactly: rows on the split thresholds, between them, beyond the range and missing."""
+    X, y, rows, columns = _scored_rows(n_classes)
+    X = X.copy()
+    X[::7, 0] = np.nan  # a feature with missing values when fitting
+    model = HistGradientBoostingClassifier(max_iter=12, max_depth=3, max_bins=16, random_state=0)
+    model.fit(X, y)
+    assert _sweeps_binned(model)  # the installed scikit-learn has what the binned sweep reads
+    thresholds = model._bin_mapper.bin_thresholds_
+    on_edges = np.column_stack(
+        [np.resize(edges, 40) for edges in thresholds]  # every feature's upper bin edges
+    )
+    rows = np.vstack([rows, on_edges, np.nextafter(on_edges, np.inf), 1e6 * on_edges])
+    rows[::5, 1] = np.nan  # missing where the model saw none
+    binned = [scores.copy() for scores in _binned_staged_scores(model, rows)]
+    public = list(model.staged_decision_function(rows))
+    assert len(binned) == len(public) == 12
+    for mine, theirs in zip(binned, public, strict=True):
+        np.testing.assert_array_equal(mine, np.reshape(theirs, (len(rows), -1)))
+
+
+def test_binned_sweep_only_for_histogram_boosting_without_categories():
+    """Only histogram boosting without categorical features (no subclass, not the exact
+    boosting) is swept on its bins; the others through their scores or probabilities, and
+    both ways give the staged probabilities' statistics."""
+    X, y, rows, columns = _scored_rows(3)
+    X, rows = np.abs(X.round()), np.abs(rows.round())  # small non-negative ints: categories
+    categorical = HistGradientBoostingClassifier(
+        max_iter=12, max_depth=3, categorical_features=[0], random_state=0
+    ).fit(X, y)
+    plain = HistGradientBoostingClassifier(max_iter=12, max_depth=3, random_state=0).fit(X, y)
+    subclass = _RescaledProbabilities(max_iter=12, max_depth=3, random_state=0).fit(X, y)
+    exact = GradientBoostingClassifier(n_estimators=12, max_depth=2, random_state=0).fit(X, y)
+    assert [_sweeps_binned(m) for m in (categorical, plain, subclass, exact)] == [
+        False,
+        True,
+        False,
+        False,
+    ]
+    for model in (categorical, plain):
+        confidence, uncertainty, _ = own_label_dynamics(model, rows, columns)
+        expected = hand_dynamics(model, rows, columns)
+        np.testing.assert_allclose(confidence, expected[0], rtol=1e-12)
+        np.testing.assert_allclose(uncertainty, expected[1], rtol=1e-10)
 
 
 def test_drops_mostly_the_planted_wrong_labels(planted, fitted):
