@@ -50,18 +50,29 @@ def weighted_scatter(U, weights, *, chunk_rows=None):
     n_rows, d = U.shape
     scatter = np.zeros((d, d))
     support = np.flatnonzero(weights)
+    # Non-negative weights (the solvers' iterates): a symmetric rank update of the rows scaled
+    # by their roots, half the flops of the product (directions with signs take the product).
+    nonnegative = weights.min(initial=0.0) >= 0
     if support.size == n_rows:
         for start, stop in _chunks(n_rows, chunk_rows):
-            block = U[start:stop]
-            scatter += (block * weights[start:stop, None]).T @ block
+            scatter += _block_scatter(U[start:stop], weights[start:stop], nonnegative)
     else:
         # Relaxed solutions are sparse (about k of n rows non-zero): gather only those rows.
         for start, stop in _chunks(support.size, chunk_rows):
             rows = support[start:stop]
-            block = U[rows]
-            scatter += (block * weights[rows, None]).T @ block
+            scatter += _block_scatter(U[rows], weights[rows], nonnegative)
     # Chunks summed in a fixed order: deterministic; symmetrise the rounding.
     return (scatter + scatter.T) / 2
+
+
+def _block_scatter(block, weights, nonnegative):
+    """``sum_i w_i u_i u_i^T`` over a block; for non-negative weights as ``V^T V`` with
+    ``V = diag(sqrt w) U`` (NumPy computes a matrix's transpose times itself by a symmetric rank
+    update)."""
+    if nonnegative:
+        scaled = block * np.sqrt(weights)[:, None]
+        return scaled.T @ scaled
+    return (block * weights[:, None]).T @ block
 
 
 def _dask_weighted_scatter(U, weights, chunk_rows):

@@ -8,12 +8,15 @@ from skl_synthsel._solvers._chunked import quadratic_forms, weighted_scatter
 
 @pytest.mark.parametrize("chunk_rows", [1, 7, 64, None])
 @pytest.mark.parametrize("density", [1.0, 0.1, 0.0])
-def test_weighted_scatter_equals_the_dense_product(chunk_rows, density):
+@pytest.mark.parametrize("signed", [False, True])
+def test_weighted_scatter_equals_the_dense_product(chunk_rows, density, signed):
+    """Non-negative weights (a rank update of the rows scaled by their roots) and signed ones
+    (directions, not points: the plain product), every row or a few of them."""
     rng = np.random.default_rng(0)
     U = rng.normal(size=(300, 5))
     weights = rng.random(300) * (rng.random(300) < density)
-    if density == 1.0:
-        weights[0] = -0.5  # signed weights (directions, not points) are allowed
+    if signed:
+        weights[0] = -0.5
     scatter = weighted_scatter(U, weights, chunk_rows=chunk_rows)
     np.testing.assert_allclose(scatter, U.T @ (weights[:, None] * U), atol=1e-12)
     assert np.array_equal(scatter, scatter.T)
