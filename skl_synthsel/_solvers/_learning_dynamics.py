@@ -164,10 +164,11 @@ def _staged_own_probabilities(model, rows, columns, interface, T):
     """Yield each stage's probability of every row's own class (one reused buffer)."""
     n_rows = len(columns)
     p = np.empty(n_rows)
+    positions = np.arange(n_rows)  # with columns: each row's own entry of a stage's matrix
     if _has_softmax_scores(model):
         # An exponent f_j - f_own above about 709 overflows to inf: p is then 0, where the
         # softmax gives at most 1e-308.
-        sign, work, own, positions = 2.0 * columns - 1.0, None, np.empty(n_rows), np.arange(n_rows)
+        sign, work, own = 2.0 * columns - 1.0, None, np.empty(n_rows)
         for scores in _staged_scores(model, rows):
             if work is None:
                 n_scores = scores.shape[1]
@@ -186,14 +187,14 @@ def _staged_own_probabilities(model, rows, columns, interface, T):
                 np.reciprocal(p, out=p)
             yield p
         return
-    flat = None
+    checked = False
     for proba in _staged_probabilities(model, rows, interface, T):
         proba = np.asarray(proba, dtype=np.float64)
-        if flat is None:
+        if not checked:
             if proba.ndim != 2 or np.any(columns >= proba.shape[1]):
                 raise _invalid_columns(model, proba.shape)
-            flat = np.arange(n_rows) * proba.shape[1] + columns
-        np.take(proba.reshape(-1), flat, out=p)
+            checked = True
+        p[:] = proba[positions, columns]
         yield p
 
 
