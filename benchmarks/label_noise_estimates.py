@@ -6,7 +6,7 @@ script fits that curation on the tabular benchmark's cells (the same splits and 
 ``paper_tabular.py``) and prints, per table and pool kind, the mean, smallest and largest
 estimate over the seeds, with how often each crosses the tolerance::
 
-    python benchmarks/label_noise_estimates.py                      # 6 tables, 6 seeds (16 min)
+    python benchmarks/label_noise_estimates.py                      # 6 tables, 6 seeds (3 min)
     python benchmarks/label_noise_estimates.py --tables iris --seeds 1
 
 A faithful pool should stay below the tolerance and a pool with 25 % wrong labels above it.

@@ -64,13 +64,13 @@ class AutoSelector(SequentialSelector):
         The amount after curation; ``"auto"`` as above.
     estimator : classifier or None, default=None
         The curation's boosted model (see :class:`LearningDynamicsSelector`); None means
-        100 stages of depth-3 trees (histogram gradient boosting).
+        50 stages of depth-3 trees at learning rate 0.2 (histogram gradient boosting).
     label_noise_tolerance : float in [0, 1], default=0.15
         The estimated share of wrong labels above which only verified rows are added; 1
         never switches. On five of the benchmark's six tables (25-60 real rows per class) the
-        estimate stayed at or below 0.151 on faithful pools (one of their 120 cells above 0.15)
-        and at or above 0.154 on pools with 25 % wrong labels; on the hardest (``fair``,
-        accuracy about 0.7) the two overlap (faithful up to 0.197, wrong labels down to 0.196),
+        estimate stayed at or below 0.152 on faithful pools (two of their 120 cells above 0.15)
+        and at or above 0.158 on pools with 25 % wrong labels; on the hardest (``fair``,
+        accuracy about 0.7) the two overlap (faithful up to 0.219, wrong labels down to 0.172),
         see :ref:`benchmark_auto_six_tables`.
     n_jobs : int or None, default=None
         Jobs in threads, for each step: the curation's boosted models, then the matching's

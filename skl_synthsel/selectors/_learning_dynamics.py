@@ -74,15 +74,18 @@ class LearningDynamicsSelector(BaseSelector):
         ``predict_proba(X, num_iteration=t)`` (LightGBM), which cost ``T`` predictions of
         growing prefixes. It is cloned and fit on the real rows with the class codes
         ``0..n_classes - 1`` (positions in ``classes_``) as labels, as XGBoost requires.
-        ``None`` means 100 stages of depth-3 trees (100 trees as the paper's XGBoost), the
-        settings of :class:`~sklearn.ensemble.GradientBoostingClassifier` fit as a
+        ``None`` means 50 stages of depth-3 trees at learning rate 0.2, fit as a
         :class:`~sklearn.ensemble.HistGradientBoostingClassifier` (``max_depth=3``,
-        ``min_samples_leaf=1``, no early stopping): on 1,000-2,000 real rows in 2-10 classes
-        it found planted wrong labels as well as the former (precision and recall within
-        0.04, the same downstream accuracy) and fit 4-13x faster (17 s to 1.3 s on 2,000 rows
-        in 10 classes); with at most 255 real rows its bins are the values, so its splits are
-        the exact ones. ``HistGradientBoostingClassifier()``'s own defaults would not do on
-        small tables: its ``min_samples_leaf=20`` leaves few splits with 60 rows. A
+        ``min_samples_leaf=1``, no early stopping); with at most 255 real rows its bins are
+        the values, so its splits are the exact ones. The statistics are means over the
+        training path, which stages x learning rate spans: these follow the path of
+        :class:`~sklearn.ensemble.GradientBoostingClassifier`'s defaults (100 stages at 0.1)
+        with half the checkpoints, at half the cost. Against 100 stages at 0.1, on the six
+        benchmark tables' 216 (table, pool, seed) cells the label-noise estimate moved by
+        0.0004 on average (at most 0.04), precision and recall of planted wrong labels by at
+        most 0.005 on average, and on 500-2,000 real rows in 2-10 classes 94-99 % of the
+        rows got the same group. ``HistGradientBoostingClassifier()``'s own defaults would not
+        do on small tables: its ``min_samples_leaf=20`` leaves few splits with 60 rows. A
         ``random_state`` parameter left at None is set from ``random_state``.
     n_select : int, float, dict or "all", default="all"
         ``"all"`` keeps every pool row that is not dropped. Otherwise the number of synthetic
@@ -381,16 +384,20 @@ class LearningDynamicsSelector(BaseSelector):
 
 
 def default_curation_model(random_state):
-    """The boosted model of ``estimator=None``: 100 stages of depth-3 trees on binned features.
+    """The boosted model of ``estimator=None``: 50 stages of depth-3 trees on binned features.
 
-    Classical gradient boosting (scikit-learn's ``GradientBoostingClassifier``'s defaults: depth
-    3, learning rate 0.1, no minimum leaf size, no penalty, every stage kept), fit as histogram
-    boosting as the paper's XGBoost is: with at most 255 distinct values per feature the bins
-    are the values themselves, so the candidate splits are the exact ones; on larger real sets
-    the 255 quantile bins make each tree's fit linear in the rows instead of a sort per node.
+    Classical gradient boosting (depth 3, no minimum leaf size, no penalty, every stage kept)
+    fit as histogram boosting, as the paper's XGBoost is: with at most 255 distinct values per
+    feature the bins are the values themselves, so the candidate splits are the exact ones; on
+    larger real sets the 255 quantile bins make each tree's fit linear in the rows instead of a
+    sort per node. The statistics are means over the training path, which the product of the
+    stages and the learning rate spans: 50 stages at 0.2 follow the path of
+    ``GradientBoostingClassifier``'s 100 stages at 0.1 with half the checkpoints, at half the
+    cost (fits and sweep are per tree).
     """
     return HistGradientBoostingClassifier(
-        max_iter=100,
+        max_iter=50,
+        learning_rate=0.2,
         max_depth=3,
         max_leaf_nodes=None,
         min_samples_leaf=1,

@@ -247,32 +247,70 @@ def test_all_keeps_exactly_the_rows_that_are_not_hard(planted, fitted):
     X_res, y_res = fitted.resample(X, y)
     assert len(X_res) == len(X) + len(expected)
     assert fitted.uncertainty_threshold_ == 0.2
-    # The default model: classical gradient boosting's settings, fit on binned features.
+    # The default model: classical gradient boosting, 50 stages at 0.2, on binned features.
     assert isinstance(fitted.estimator_, HistGradientBoostingClassifier)
-    assert fitted.estimator_.n_iter_ == fitted.n_stages_ == 100
+    assert fitted.estimator_.n_iter_ == fitted.n_stages_ == 50
     params = fitted.estimator_.get_params()
-    assert (params["max_depth"], params["min_samples_leaf"], params["early_stopping"]) == (
-        3,
-        1,
-        False,
+    assert (
+        params["learning_rate"],
+        params["max_depth"],
+        params["min_samples_leaf"],
+        params["early_stopping"],
+    ) == (0.2, 3, 1, False)
+
+
+def binned_boosting(n_stages, learning_rate):
+    """The default model's settings with another number of stages and learning rate."""
+    return HistGradientBoostingClassifier(
+        max_iter=n_stages,
+        learning_rate=learning_rate,
+        max_depth=3,
+        max_leaf_nodes=None,
+        min_samples_leaf=1,
+        early_stopping=False,
+        random_state=0,
     )
 
 
-def test_default_model_finds_planted_labels_as_classical_boosting(planted, fitted):
-    """On 150 real rows the histogram model's bins are the values: it flags the rows that
-    scikit-learn's exact GradientBoostingClassifier (same settings, 100 stages) flags."""
+@pytest.mark.parametrize(
+    "reference",
+    [
+        # scikit-learn's exact boosting, same settings: on 150 real rows the bins are the values.
+        GradientBoostingClassifier(n_estimators=50, learning_rate=0.2, random_state=0),
+        # The path of GradientBoostingClassifier's defaults, with twice the checkpoints.
+        binned_boosting(100, 0.1),
+    ],
+    ids=["exact_same_settings", "100_stages_at_0.1"],
+)
+def test_default_model_finds_planted_labels_as_classical_boosting(planted, fitted, reference):
+    """The default model flags the rows that exact boosting of the same settings flags, and
+    those that 100 stages at half the learning rate flag: the means over the training path
+    hardly depend on how finely the path is cut."""
     X, y, X_pool, y_pool, wrong = planted
-    classical = LearningDynamicsSelector(
-        (X_pool, y_pool),
-        estimator=GradientBoostingClassifier(n_estimators=100, random_state=0),
-        random_state=0,
-    ).fit(X, y)
+    classical = LearningDynamicsSelector((X_pool, y_pool), estimator=reference, random_state=0)
+    classical.fit(X, y)
     hard, classical_hard = fitted.data_iq_ == "hard", classical.data_iq_ == "hard"
     assert np.mean(hard == classical_hard) > 0.95
     for flags in (hard, classical_hard):
         assert (flags & wrong).sum() / flags.sum() > 0.85  # precision
         assert (flags & wrong).sum() / wrong.sum() > 0.9  # recall
     assert abs(fitted.label_noise_ - classical.label_noise_) < 0.02
+    assert np.mean(np.abs(fitted.confidence_ - classical.confidence_)) < 0.05
+
+
+def test_default_model_statistics_follow_the_path_not_its_checkpoints(planted, fitted):
+    """Why 50 stages at 0.2: the confidence is a mean over the training path, which stages x
+    learning rate spans. Cut twice as finely (100 stages at 0.1), the path gives nearly the
+    same confidences; half of it (50 stages at 0.1) does not."""
+    X, y, X_pool, y_pool, _ = planted
+
+    def confidence(n_stages, learning_rate):
+        model = binned_boosting(n_stages, learning_rate)
+        selector = LearningDynamicsSelector((X_pool, y_pool), estimator=model, random_state=0)
+        return selector.fit(X, y).confidence_
+
+    assert np.mean(np.abs(fitted.confidence_ - confidence(100, 0.1))) < 0.02
+    assert np.mean(np.abs(fitted.confidence_ - confidence(50, 0.1))) > 0.04
 
 
 def test_default_model_is_the_same_on_any_thread_count(planted, fitted, monkeypatch):
