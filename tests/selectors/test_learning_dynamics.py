@@ -261,14 +261,8 @@ def test_all_keeps_exactly_the_rows_that_are_not_hard(planted, fitted):
 
 def binned_boosting(n_stages, learning_rate):
     """The default model's settings with another number of stages and learning rate."""
-    return HistGradientBoostingClassifier(
-        max_iter=n_stages,
-        learning_rate=learning_rate,
-        max_depth=3,
-        max_leaf_nodes=None,
-        min_samples_leaf=1,
-        early_stopping=False,
-        random_state=0,
+    return learning_dynamics_module.default_curation_model(0).set_params(
+        max_iter=n_stages, learning_rate=learning_rate
     )
 
 
