@@ -662,7 +662,7 @@ def main(argv=None):
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
-        "--repeat", type=int, default=3, help="runs of each regime-sweep row (medians reported)"
+        "--repeat", type=int, default=5, help="runs of each regime-sweep row (medians reported)"
     )
     parser.add_argument(
         "--sweep", action="store_true", help="the regime sweep and the all-selectors table"

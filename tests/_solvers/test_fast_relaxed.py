@@ -556,3 +556,41 @@ def test_face_system_reuses_its_factor_for_nearby_sets_and_solves_exactly():
     rhs = rng.normal(size=(far.size, 2))
     np.testing.assert_allclose(system.solve(far, rhs), direct(far, rhs), rtol=1e-8)
     assert system.base is not factored and np.array_equal(system.base[0], far)
+
+
+def test_face_system_solves_each_changed_row_once_per_factor():
+    """The face tries' sets grow away from the factored one by mostly the same rows: each row
+    left or entered has its bordered column solved once per factor and kept (the same array
+    at the next try), every solve stays exact, and a new factor starts afresh."""
+    from skl_synthsel._solvers._fast_relaxed import _FaceSystem
+
+    rng = np.random.default_rng(1)
+    rows = rng.normal(size=(200, 16))  # p = 136: Gram matrices of up to 136 rows are regular
+    normaliser = 30.0
+    system = _FaceSystem(rows, normaliser)
+    base = np.arange(0, 200, 2)  # 100 rows, 8 may change; the odd ones are outside
+
+    def direct(fractional, rhs):
+        inner = rows[fractional] @ rows[fractional].T
+        return np.linalg.solve(inner * inner / normaliser**2, rhs)
+
+    system.solve(base, rng.normal(size=(base.size, 2)))
+    assert system.solved_border == {}
+    # Rows 4 and 10 leave (positions 2 and 5), then 16 (position 8) too and 7 enters, then 9.
+    tries = [
+        (np.setdiff1d(base, [4, 10]), {("left", 2), ("left", 5)}),
+        (np.union1d(np.setdiff1d(base, [4, 10, 16]), [7]), {("left", 8), ("entered", 7)}),
+        (np.union1d(np.setdiff1d(base, [4, 10, 16]), [7, 9]), {("entered", 9)}),
+    ]
+    seen = {}
+    for fractional, new_keys in tries:
+        rhs = rng.normal(size=(fractional.size, 2))
+        np.testing.assert_allclose(
+            system.solve(fractional, rhs), direct(fractional, rhs), rtol=1e-7, atol=1e-9
+        )
+        assert set(system.solved_border) == set(seen) | new_keys
+        assert all(system.solved_border[key] is column for key, column in seen.items())
+        seen = dict(system.solved_border)
+    far = np.setdiff1d(base, base[:10])
+    system.solve(far, rng.normal(size=(far.size, 2)))
+    assert np.array_equal(system.base[0], far) and system.solved_border == {}
