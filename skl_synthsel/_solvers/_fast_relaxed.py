@@ -764,17 +764,17 @@ class _FaceSystem:
         solved_rhs = solved[:, : rhs.shape[1]]
         for column, solved_column in zip(missing, solved[:, rhs.shape[1] :].T, strict=True):
             self.solved_border[keys[column]] = solved_column
-        solved_border = np.empty_like(border)
+        inverse_border = np.empty_like(border)  # G00^-1 W
         for column, key in enumerate(keys):
-            solved_border[:, column] = self.solved_border[key]
-        small = border.T @ solved_border
+            inverse_border[:, column] = self.solved_border[key]
+        small = border.T @ inverse_border
         small[: added.size, : added.size] -= self._gram(added, added)
         small_rhs = border.T @ solved_rhs
         small_rhs[: added.size] -= rhs[is_added]
         multipliers = symmetric_solve_if_regular(small, small_rhs)
         if multipliers is None:
             return None
-        values = solved_rhs - solved_border @ multipliers
+        values = solved_rhs - inverse_border @ multipliers
         out = np.empty_like(rhs)
         out[in_fractional] = values[kept_in_base]
         out[is_added] = multipliers[: added.size]
