@@ -3,9 +3,10 @@
 Run: ``python benchmarks/bench_solvers.py`` (about 10 to 20 minutes on 2 cores) or
 ``python benchmarks/bench_solvers.py --quick`` (under a minute).
 ``python benchmarks/bench_solvers.py --sweep`` runs instead a regime sweep of the fast solver
-(paper, intermediate, reachable and singular targets; 1, 10 and 100 classes; d in 8, 20, 50)
-and an all-selectors table at N = 100,000 rows in 10 classes, each time also in BLAS passes
-(time divided by the time of one ``Xp.T @ Xp`` over the whole pool), and writes both tables to
+(paper, intermediate, reachable and singular targets; 1, 10 and 100 classes; d in 8, 20, 50;
+then one and 20 classes in 30 dimensions, between the grid's regimes) and an all-selectors
+table at N = 100,000 rows in 10 classes, each time also in BLAS passes (time divided by the
+time of one ``Xp.T @ Xp`` over the whole pool), and writes both tables to
 ``docs/_static/benchmarks/bench_solvers.md``.
 ``python benchmarks/bench_solvers.py --selectors`` runs only the all-selectors table (sizes
 ``--selector-rows``, default 100,000; ``--only`` restricts the selectors) and the paper's greedy
@@ -249,6 +250,10 @@ def _p(d):
 # -- the regime sweep and the all-selectors table (``--sweep``) ------------------------------
 _SWEEP_ROWS = 20000  # pool rows over all classes, per sweep run
 _SWEEP_REGIMES = ("paper", "intermediate", "reachable", "singular")
+# Rows after the grid (d, classes), the default sweep only: 1,000-row classes in 30 dimensions,
+# k = 100 below p = 465, where the first-order phase crawls for its first hundred iterations (a
+# regime between the grid's), and the single class in 30 dimensions to compare them with.
+_SWEEP_BEYOND_GRID = ((30, 1), (30, 20))
 _TABLE_PATH = os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", "docs", "_static", "benchmarks"
 )
@@ -287,8 +292,8 @@ def _sweep_class(rng, n_rows, d, regime):
     return pool, target, k
 
 
-def run_sweep(dims, class_counts, seed, repeat=1):
-    """The fast solver over regimes, class counts and dimensions: rows of the sweep table.
+def run_sweep(cells, seed, repeat=1):
+    """The fast solver over regimes, for each ``(d, classes)`` of ``cells``: rows of the table.
 
     Each row is solved ``repeat`` times, a BLAS pass timed before each; the table gives the
     medians (seconds, and passes: each run's seconds over its own unit). On a shared machine
@@ -299,46 +304,45 @@ def run_sweep(dims, class_counts, seed, repeat=1):
     from skl_synthsel._solvers._fast_relaxed import solve_relaxed_fast_classes
 
     rows = []
-    for d in dims:
-        for n_classes in class_counts:
-            for regime in _SWEEP_REGIMES:
-                rng = np.random.default_rng(seed)
-                per_class = _SWEEP_ROWS // n_classes
-                problems = [_sweep_class(rng, per_class, d, regime) for _ in range(n_classes)]
-                pool = np.vstack([problem[0] for problem in problems])
-                runs = []
-                for _ in range(repeat):
-                    unit = _blas_pass_seconds(pool)
-                    start = time.perf_counter()
-                    gaps, certified, steps, ipm = [], 0, 0, 0
-                    # The classes in lockstep, as the selector solves them with one job.
-                    solutions = solve_relaxed_fast_classes(
-                        [(class_pool, target, k, None) for class_pool, target, k in problems]
-                    )
-                    for solution, (_, target, _) in zip(solutions, problems, strict=True):
-                        certificate = solution.certificate
-                        gaps.append(certificate.duality_gap / np.linalg.norm(target))
-                        certified += solution.converged
-                        steps += solution.n_reachable_steps
-                        ipm += solution.n_interior_point_iter
-                    seconds = time.perf_counter() - start
-                    runs.append((seconds, seconds / unit))
-                rows.append(
-                    dict(
-                        regime=regime,
-                        classes=n_classes,
-                        d=d,
-                        rows_per_class=per_class,
-                        k=problems[0][2],
-                        seconds=float(np.median([run[0] for run in runs])),
-                        passes=float(np.median([run[1] for run in runs])),
-                        certified=f"{certified}/{n_classes}",
-                        max_gap=float(max(gaps)),
-                        newton_steps=steps,
-                        ipm_iters=ipm,
-                    )
+    for d, n_classes in cells:
+        for regime in _SWEEP_REGIMES:
+            rng = np.random.default_rng(seed)
+            per_class = _SWEEP_ROWS // n_classes
+            problems = [_sweep_class(rng, per_class, d, regime) for _ in range(n_classes)]
+            pool = np.vstack([problem[0] for problem in problems])
+            runs = []
+            for _ in range(repeat):
+                unit = _blas_pass_seconds(pool)
+                start = time.perf_counter()
+                gaps, certified, steps, ipm = [], 0, 0, 0
+                # The classes in lockstep, as the selector solves them with one job.
+                solutions = solve_relaxed_fast_classes(
+                    [(class_pool, target, k, None) for class_pool, target, k in problems]
                 )
-                print(_sweep_line(rows[-1]), flush=True)
+                for solution, (_, target, _) in zip(solutions, problems, strict=True):
+                    certificate = solution.certificate
+                    gaps.append(certificate.duality_gap / np.linalg.norm(target))
+                    certified += solution.converged
+                    steps += solution.n_reachable_steps
+                    ipm += solution.n_interior_point_iter
+                seconds = time.perf_counter() - start
+                runs.append((seconds, seconds / unit))
+            rows.append(
+                dict(
+                    regime=regime,
+                    classes=n_classes,
+                    d=d,
+                    rows_per_class=per_class,
+                    k=problems[0][2],
+                    seconds=float(np.median([run[0] for run in runs])),
+                    passes=float(np.median([run[1] for run in runs])),
+                    certified=f"{certified}/{n_classes}",
+                    max_gap=float(max(gaps)),
+                    newton_steps=steps,
+                    ipm_iters=ipm,
+                )
+            )
+            print(_sweep_line(rows[-1]), flush=True)
     return rows
 
 
@@ -472,7 +476,10 @@ def main_sweep(args):
     # The table says how many BLAS threads ran: set them (the BLAS default is one per core, and
     # on the 100-class rows' small solves two threads take 3-4 times as long as one).
     with threadpool_limits(limits=args.threads, user_api="blas"):
-        sweep = run_sweep(dims, [1, 10, 100], args.seed, args.repeat)
+        cells = [(d, n_classes) for d in dims for n_classes in (1, 10, 100)]
+        if not args.dims:  # the default grid, then the cells beyond it
+            cells += _SWEEP_BEYOND_GRID
+        sweep = run_sweep(cells, args.seed, args.repeat)
     if args.sweep_only:
         _replace_sweep_section(sweep, args.threads, args.repeat)
         return

@@ -80,6 +80,7 @@ def accelerated_projected_gradient(
     chunk_rows=None,
     stop_at_bound=None,
     stop_when=None,
+    stall_is_paid=None,
 ):
     """Minimise ``||sum_i w_i u_i u_i^T / n - target||_F^2`` on the capped simplex.
 
@@ -111,6 +112,10 @@ def accelerated_projected_gradient(
     stop_when : callable or None
         Also stop when ``stop_when(n_iter, weights, gradient, certificate)`` is true, asked at
         each certificate check.
+    stall_is_paid : callable or None
+        Stop for a stall only once ``stall_is_paid(n_iter)`` is true (else the window starts
+        again, the momentum kept): the caller's test that the iterations so far cost as much
+        as what it does on a stall. ``None``: at the first stall.
 
     Returns
     -------
@@ -176,7 +181,10 @@ def accelerated_projected_gradient(
             if best_gap <= window_start[1] / 2:
                 window_start = (n_iter, best_gap)
             elif stall_window is not None and n_iter - window_start[0] >= stall_window:
-                stalled = True
+                if stall_is_paid is None or stall_is_paid(n_iter):
+                    stalled = True
+                else:
+                    window_start = (n_iter, best_gap)
             stopped = stop_when is not None and bool(
                 stop_when(n_iter, weights, gradient, certificate)
             )

@@ -56,20 +56,54 @@ def test_warm_start_iteration_limit_and_determinism():
 
 
 def test_stops_when_the_certified_gap_stalls():
+    # Nearly degenerate: the solver notices the crawl instead of spending its budget.
+    U, target, k = _stalling_problem()
+    result = accelerated_projected_gradient(
+        U, target, k, max_iter=5000, rtol=1e-12, stall_window=50
+    )
+    assert result.stalled
+    assert result.n_iter < 500
+    assert result.certificate == certify(U, target, result.weights)
+
+
+def _stalling_problem():
     # A singular target (6 real rows in 8 dimensions) and a pool with little variance in its
-    # null space: nearly degenerate, first-order progress crawls; the solver notices instead of
-    # spending its budget.
+    # null space: nearly degenerate, first-order progress crawls.
     rng = np.random.default_rng(0)
     real = rng.normal(size=(6, 8))
     real -= real.mean(axis=0)
     target = real.T @ real / 6
     U = rng.multivariate_normal(np.zeros(8), target + 1e-3 * np.eye(8), size=400)
-    result = accelerated_projected_gradient(
-        U, target, 100, max_iter=5000, rtol=1e-12, stall_window=50
+    return U, target, 100
+
+
+def test_a_stall_that_is_not_paid_for_starts_the_window_again():
+    # stall_is_paid is asked at each stall; until it agrees the run goes on, the iterates
+    # exactly those of a run that never stops for a stall (the momentum kept).
+    U, target, k = _stalling_problem()
+    options = {"max_iter": 5000, "rtol": 1e-12}
+    alone = accelerated_projected_gradient(U, target, k, stall_window=50, **options)
+    asked = []
+
+    def stall_is_paid(n_iter):
+        asked.append(n_iter)
+        return n_iter >= alone.n_iter + 100
+
+    later = accelerated_projected_gradient(
+        U, target, k, stall_window=50, stall_is_paid=stall_is_paid, **options
     )
-    assert result.stalled
-    assert result.n_iter < 500
-    assert result.certificate == certify(U, target, result.weights)
+    assert alone.stalled and later.stalled
+    assert asked[0] == alone.n_iter and later.n_iter == asked[-1] >= alone.n_iter + 100
+    assert np.all(np.diff(asked) >= 50)  # each a full window after the one before
+    never = accelerated_projected_gradient(
+        U, target, k, stall_window=None, **{**options, "max_iter": later.n_iter}
+    )
+    assert np.array_equal(never.weights, later.weights)
+    assert never.certificate == later.certificate
+    paid_at_once = accelerated_projected_gradient(
+        U, target, k, stall_window=50, stall_is_paid=lambda n_iter: True, **options
+    )
+    assert paid_at_once.n_iter == alone.n_iter
 
 
 def test_stops_once_the_lower_bound_proves_the_optimum_positive():
