@@ -347,16 +347,29 @@ def test_a_support_band_that_misses_is_followed_by_a_certified_solve(monkeypatch
     _assert_matches_cvxpy(U, target, k, solution, decay=0.6)
 
 
+def _kms_pool(d, n_rows, decay, seed=0):
+    """The sweep's geometry: rows N(0.1, KMS(0.5)) and the target KMS(decay)."""
+    rng = np.random.default_rng(seed)
+    index = np.arange(d)
+    kms = 0.5 ** np.abs(index[:, None] - index[None, :])
+    U = rng.standard_normal((n_rows, d)) @ np.linalg.cholesky(kms).T + 0.1
+    return U, decay ** np.abs(index[:, None] - index[None, :])
+
+
+def _assert_certified_over_the_pool(U, target, k, solution):
+    # The certificate recomputed independently: the gap within the solver's tolerance.
+    _assert_feasible(solution.weights, k)
+    certificate = certify(U, target, solution.weights)
+    assert certificate.duality_gap <= 1e-9 * certificate.objective + 1e-9 * np.linalg.norm(target)
+    return certificate
+
+
 def test_screen_solve_once_the_first_order_work_pays_for_it():
     # 1,000 rows in 20 dimensions (an interior-point iteration over all of them: 5e7 flops)
     # no longer go straight to the interior point: the first-order phase and the screen run
     # first, and the working set is far smaller than the pool.
-    rng = np.random.default_rng(0)
-    d, n_rows, k = 20, 1000, 100
-    index = np.arange(d)
-    kms = 0.5 ** np.abs(index[:, None] - index[None, :])
-    U = rng.standard_normal((n_rows, d)) @ np.linalg.cholesky(kms).T + 0.1
-    target = 0.9 ** np.abs(index[:, None] - index[None, :])
+    n_rows, k = 1000, 100
+    U, target = _kms_pool(20, n_rows, 0.9)
     solution = solve_relaxed_fast(U, target, k)
     assert solution.n_first_order_iter > 0 and solution.working_set_size < n_rows / 2
     _assert_matches_cvxpy(U, target, k, solution)
@@ -502,21 +515,12 @@ def test_a_settled_support_is_first_tried_by_face_solves_alone():
     # The face solves cost a factorisation each, a fraction of the interior point on the band:
     # once the first-order work pays for them they are tried alone, and here they end the
     # solve, certified over the pool, without any interior-point round.
-    rng = np.random.default_rng(0)
-    d, n_rows, k = 50, 2000, 200
-    index = np.arange(d)
-    U = (
-        rng.standard_normal((n_rows, d))
-        @ np.linalg.cholesky(0.5 ** np.abs(index[:, None] - index)).T
-    )
-    target = 0.6 ** np.abs(index[:, None] - index[None, :])
-    solution = solve_relaxed_fast(U + 0.1, target, k)
+    U, target = _kms_pool(50, 2000, 0.6)
+    k = 200
+    solution = solve_relaxed_fast(U, target, k)
     assert solution.converged and solution.working_set_size > 0
     assert solution.n_rounds == 0 and solution.n_interior_point_iter == 0
-    _assert_feasible(solution.weights, k)
-    # The certificate recomputed independently: the gap within the solver's tolerance.
-    certificate = certify(U + 0.1, target, solution.weights)
-    assert certificate.duality_gap <= 1e-9 * certificate.objective + 1e-9 * np.linalg.norm(target)
+    _assert_certified_over_the_pool(U, target, k, solution)
 
 
 def test_face_system_reuses_its_factor_for_nearby_sets_and_solves_exactly():
@@ -604,17 +608,11 @@ def test_an_early_stall_goes_on_until_it_pays_for_the_interior_point():
     # a fraction of that: the run goes on and solves on the support band.
     import skl_synthsel._solvers._fast_relaxed as fast
 
-    rng = np.random.default_rng(0)
     d, n_rows, k = 30, 1000, 100
-    index = np.arange(d)
-    kms = 0.5 ** np.abs(index[:, None] - index[None, :])
-    U = rng.standard_normal((n_rows, d)) @ np.linalg.cholesky(kms).T + 0.1
-    target = 0.6 ** np.abs(index[:, None] - index[None, :])
+    U, target = _kms_pool(d, n_rows, 0.6)
     solution = solve_relaxed_fast(U, target, k)
     assert solution.converged and 0 < solution.working_set_size < n_rows / 2
     work = solution.n_first_order_iter * fast._first_order_cost(n_rows, d)
     assert work < fast._EXPECTED_IPM_ITERATIONS * fast.iteration_flops(n_rows, d)
-    _assert_feasible(solution.weights, k)
-    certificate = certify(U, target, solution.weights)
+    certificate = _assert_certified_over_the_pool(U, target, k, solution)
     assert certificate.objective > 1e-3 * np.linalg.norm(target)  # out of reach
-    assert certificate.duality_gap <= 1e-9 * certificate.objective + 1e-9 * np.linalg.norm(target)
