@@ -5,7 +5,10 @@
    ends the solve. Otherwise it gives up after a few steps and the method below runs. Before
    it, first-order iterations costing about one Newton step try to prove the target out of
    reach (a positive certified lower bound); most unreachable targets are, and skip the
-   Newton steps (:func:`_proof_iterations`). In a very large pool (over 100,000 rows) the
+   Newton steps (:func:`_proof_iterations`). The first-order phase then goes on from that
+   run's state, its momentum and step size kept: its iterates are those of one run (started
+   again from the proof's weights instead, ten 2,000-row classes in 50 dimensions made 1,125
+   iterations instead of 1,035-1,055). In a very large pool (over 100,000 rows) the
    match is sought on a uniform sample of the rows (:func:`_reachable_sample`): an exact
    match there is one over the pool, certified by one pass, and the Newton steps' cost no
    longer grows with the pool.
@@ -39,9 +42,10 @@
    support band, first a few active-set solves on the face the iterate points at
    (:func:`_face_solve`, one Cholesky factor each), certified as in step 4.
 4. The Frank-Wolfe certificate of the result over the whole pool (:mod:`._certificate`). If it
-   fails the tolerance, the first-order phase resumes from the best point with a 100 times
-   tighter identification tolerance (so a sharper screen), and steps 2 to 4 repeat; after a
-   support band that missed, with the same tolerance and twice the work before the next band.
+   fails the tolerance, the first-order phase resumes from the best point (with its momentum
+   when that is its own iterate) with a 100 times tighter identification tolerance (so a
+   sharper screen), and steps 2 to 4 repeat; after a support band that missed, with the same
+   tolerance and twice the work before the next band.
 
 Nothing of size ``d(d+1)/2 x n_rows`` is built: the pool is only read in chunks, and the
 lifted matrix exists for the working set alone.
@@ -377,7 +381,8 @@ def relaxed_fast_steps(
     solution = RelaxedSolution(np.full(n_rows, k / n_rows), None, False, seconds=seconds)
 
     p = d * (d + 1) // 2
-    start = None
+    # The first-order phase's start: weights, or a run's state to go on from (its momentum).
+    start, resume = None, None
     sample = _reachable_sample(n_rows, k, p, d) if reachable and k < n_rows else None
     if sample is not None:
         # A very large pool: the exact match is sought on a sample of it. An exact match on
@@ -424,7 +429,7 @@ def relaxed_fast_steps(
             _keep_better(solution, proof.weights, proof.certificate, rtol, absolute)
             if solution.converged:
                 return solution
-            start = proof.weights
+            start, resume = proof.weights, proof.state
         if solution.certificate is None or solution.certificate.lower_bound <= reached:
             # Possibly reachable: a few Newton steps in p + 1 dual variables find the exact
             # match nearest the uniform weights, or show quickly that there is none.
@@ -448,7 +453,7 @@ def relaxed_fast_steps(
         _certified(solution, U, target, weights, k, normaliser, *checks)
         if solution.converged:
             return solution
-        start = solution.weights
+        start, resume = solution.weights, None
 
     squared_norms = squared_row_norms(U)
     target_norm = float(np.linalg.norm(target))
@@ -499,6 +504,7 @@ def relaxed_fast_steps(
             k,
             normaliser=normaliser,
             weights=start,
+            resume=resume,
             max_iter=max_iter - solution.n_first_order_iter,
             rtol=max(tolerance, rtol),
             atol=max(absolute_tolerance, absolute),
@@ -533,7 +539,7 @@ def relaxed_fast_steps(
             ):
                 break
             band["face_failures"] += 1
-            start = solution.weights
+            start, resume = _go_on_from(solution, first)
             continue
         at_one, working = screen_rows(
             first.gradient, squared_norms, first_certificate.frank_wolfe_gap, k, normaliser
@@ -573,7 +579,7 @@ def relaxed_fast_steps(
             fixed = np.where(working, 0.0, first.weights)
         else:
             seconds["working_set"] += time.perf_counter() - started
-            start = first.weights
+            start, resume = first.weights, first.state
             tolerance, absolute_tolerance = tolerance / 100, absolute_tolerance / 100
             continue
         seconds["working_set"] += time.perf_counter() - started
@@ -597,13 +603,19 @@ def relaxed_fast_steps(
         _certified(solution, U, target, weights, k, normaliser, *checks)
         if solution.converged:
             break
-        start = solution.weights
+        start, resume = _go_on_from(solution, first)
         if banded:
             # A guess that missed: more first-order work first, the same tolerance.
             band["failures"] += 1
             continue
         tolerance, absolute_tolerance = tolerance / 100, absolute_tolerance / 100
     return solution
+
+
+def _go_on_from(solution, first):
+    """Where the next first-order phase starts: the best weights so far, and the last phase's
+    state (its momentum) when they are its iterate."""
+    return solution.weights, (first.state if solution.weights is first.weights else None)
 
 
 def _solve_is_due(

@@ -26,6 +26,34 @@ _CHECK_EVERY = 5
 
 
 @dataclass
+class FirstOrderState:
+    """Where an :func:`accelerated_projected_gradient` run stopped, to go on from (``resume``).
+
+    Attributes
+    ----------
+    weights, residual, gradient : ndarray
+        The last iterate, its covariance residual and its gradient.
+    previous : tuple of ndarray
+        The iterate before it: weights, residual, gradient (what the momentum extrapolates
+        from).
+    momentum : float
+        The Nesterov sequence's current term (1 after a restart).
+    lipschitz : float
+        The step-size estimate: the step is ``1 / lipschitz``.
+    shift : float or None
+        The last projection's shift, in gradient units (the next projection's hint).
+    """
+
+    weights: np.ndarray
+    residual: np.ndarray
+    gradient: np.ndarray
+    previous: tuple
+    momentum: float
+    lipschitz: float
+    shift: object
+
+
+@dataclass
 class FirstOrderResult:
     """What :func:`accelerated_projected_gradient` returns.
 
@@ -45,6 +73,8 @@ class FirstOrderResult:
         Whether it stopped because the certified gap stopped falling.
     iteration_seconds : list of float
         Wall time of each iteration.
+    state : FirstOrderState or None
+        Where the run stopped: a later run given it as ``resume`` goes on as if it had not.
     """
 
     weights: np.ndarray
@@ -54,6 +84,7 @@ class FirstOrderResult:
     n_iter: int
     stalled: bool = False
     iteration_seconds: list = field(default_factory=list)
+    state: FirstOrderState = None
 
 
 def _curvature_estimate(U, gradient, normaliser, chunk_rows):
@@ -81,6 +112,7 @@ def accelerated_projected_gradient(
     stop_at_bound=None,
     stop_when=None,
     stall_is_paid=None,
+    resume=None,
 ):
     """Minimise ``||sum_i w_i u_i u_i^T / n - target||_F^2`` on the capped simplex.
 
@@ -116,6 +148,13 @@ def accelerated_projected_gradient(
         Stop for a stall only once ``stall_is_paid(n_iter)`` is true (else the window starts
         again, the momentum kept): the caller's test that the iterations so far cost as much
         as what it does on a stall. ``None``: at the first stall.
+    resume : FirstOrderState or None
+        Go on from an earlier run's ``state`` (same ``U``, ``target``, ``k`` and
+        ``normaliser``), its momentum and step size kept (``weights`` is then ignored): the
+        iterates are those the earlier run would have made (its tolerances and limits may
+        differ). Starting again at its weights instead costs the passes of a new start and
+        the momentum built up (measured: 7 to 9 more iterations a class on 2,000-row classes
+        in 50 dimensions after the proof attempt's 30 to 45).
 
     Returns
     -------
@@ -123,14 +162,19 @@ def accelerated_projected_gradient(
     """
     n_rows = U.shape[0]
     normaliser = float(k if normaliser is None else normaliser)
-    weights = np.full(n_rows, k / n_rows) if weights is None else weights.copy()
-    residual = residual_matrix(U, target, weights, normaliser, chunk_rows=chunk_rows)
-    gradient = objective_gradient(U, residual, normaliser, chunk_rows=chunk_rows)
+    if resume is not None:
+        weights, residual, gradient = resume.weights, resume.residual, resume.gradient
+        previous, momentum = resume.previous, resume.momentum
+        lipschitz, shift = resume.lipschitz, resume.shift
+    else:
+        weights = np.full(n_rows, k / n_rows) if weights is None else weights.copy()
+        residual = residual_matrix(U, target, weights, normaliser, chunk_rows=chunk_rows)
+        gradient = objective_gradient(U, residual, normaliser, chunk_rows=chunk_rows)
+        lipschitz = _curvature_estimate(U, gradient, normaliser, chunk_rows)
+        previous = (weights, residual, gradient)
+        momentum, shift = 1.0, None
     objective = float(np.sum(residual * residual))
     certificate = certificate_from_gradient(residual, gradient, weights, k)
-    lipschitz = _curvature_estimate(U, gradient, normaliser, chunk_rows)
-    previous = (weights, residual, gradient)
-    momentum, shift = 1.0, None
     seconds = []
     n_iter = 0
     # (iteration, best duality gap) at the start of the current stall window.
@@ -191,4 +235,7 @@ def accelerated_projected_gradient(
         seconds.append(time.perf_counter() - started)
         if stalled:
             break
-    return FirstOrderResult(weights, residual, gradient, certificate, n_iter, stalled, seconds)
+    state = FirstOrderState(weights, residual, gradient, previous, momentum, lipschitz, shift)
+    return FirstOrderResult(
+        weights, residual, gradient, certificate, n_iter, stalled, seconds, state
+    )

@@ -274,6 +274,21 @@ def test_an_out_of_reach_target_is_proven_so_before_any_newton_step():
     _assert_matches_cvxpy(U, target, k, solution, decay=0.9)
 
 
+def test_the_proof_attempt_is_the_start_of_the_first_order_phase():
+    # 2,000 rows in 50 dimensions, k below p: the proof attempt's iterations (a positive bound
+    # at a check) are the first-order phase's first ones, its momentum kept, so the solve is
+    # the one without the attempt, to the last bit. Started again from the proof's weights,
+    # it took 100 iterations instead of 95.
+    U, target = _kms_pool(50, 2000, 0.6)
+    k = 200
+    solution = solve_relaxed_fast(U, target, k)
+    assert solution.n_reachable_steps == 0 and solution.converged
+    without = solve_relaxed_fast(U, target, k, reachable=False)
+    assert solution.n_first_order_iter == without.n_first_order_iter
+    assert np.array_equal(solution.weights, without.weights)
+    _assert_certified_over_the_pool(U, target, k, solution)
+
+
 def test_with_more_rows_to_select_than_lifted_dimensions_the_proof_is_short():
     # k > p: a match is likely, so the proof gets two checks (10 iterations) instead of the
     # Newton step's worth; with k <= p (same pool, same dimensions) the whole budget.

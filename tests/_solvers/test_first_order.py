@@ -55,6 +55,29 @@ def test_warm_start_iteration_limit_and_determinism():
     assert first.certificate.objective < certify(U, target, start).objective
 
 
+def test_a_resumed_run_makes_the_iterates_of_one_run():
+    # Stopped after 23 iterations and resumed from its state, a run makes, bit for bit, the
+    # iterates of one run of 60 (the momentum and step size kept); started again from the
+    # same weights instead, it does not.
+    U, target, k = _problem(0)
+    options = {"rtol": 0, "stall_window": None}
+    whole = accelerated_projected_gradient(U, target, k, max_iter=60, **options)
+    head = accelerated_projected_gradient(U, target, k, max_iter=23, **options)
+    tail = accelerated_projected_gradient(U, target, k, max_iter=37, resume=head.state, **options)
+    assert tail.n_iter == 37
+    assert np.array_equal(tail.weights, whole.weights)
+    assert np.array_equal(tail.residual, whole.residual)
+    assert tail.certificate == whole.certificate == certify(U, target, tail.weights)
+    assert np.array_equal(tail.state.previous[0], whole.state.previous[0])
+    again = accelerated_projected_gradient(
+        U, target, k, weights=head.weights, max_iter=37, **options
+    )
+    assert not np.array_equal(again.weights, whole.weights)
+    # A resumed run of no iterations returns the state's iterate.
+    idle = accelerated_projected_gradient(U, target, k, max_iter=0, resume=head.state)
+    assert idle.n_iter == 0 and np.array_equal(idle.weights, head.weights)
+
+
 def test_stops_when_the_certified_gap_stalls():
     # Nearly degenerate: the solver notices the crawl instead of spending its budget.
     U, target, k = _stalling_problem()
