@@ -381,7 +381,7 @@ def relaxed_fast_steps(
     solution = RelaxedSolution(np.full(n_rows, k / n_rows), None, False, seconds=seconds)
 
     p = d * (d + 1) // 2
-    # The first-order phase's start: weights, or a run's state to go on from (its momentum).
+    # The first-order phase's start: weights, or a run to go on from (its momentum).
     start, resume = None, None
     sample = _reachable_sample(n_rows, k, p, d) if reachable and k < n_rows else None
     if sample is not None:
@@ -429,7 +429,7 @@ def relaxed_fast_steps(
             _keep_better(solution, proof.weights, proof.certificate, rtol, absolute)
             if solution.converged:
                 return solution
-            start, resume = proof.weights, proof.state
+            start, resume = proof.weights, proof
         if solution.certificate is None or solution.certificate.lower_bound <= reached:
             # Possibly reachable: a few Newton steps in p + 1 dual variables find the exact
             # match nearest the uniform weights, or show quickly that there is none.
@@ -579,7 +579,7 @@ def relaxed_fast_steps(
             fixed = np.where(working, 0.0, first.weights)
         else:
             seconds["working_set"] += time.perf_counter() - started
-            start, resume = first.weights, first.state
+            start, resume = first.weights, first
             tolerance, absolute_tolerance = tolerance / 100, absolute_tolerance / 100
             continue
         seconds["working_set"] += time.perf_counter() - started
@@ -613,9 +613,9 @@ def relaxed_fast_steps(
 
 
 def _go_on_from(solution, first):
-    """Where the next first-order phase starts: the best weights so far, and the last phase's
-    state (its momentum) when they are its iterate."""
-    return solution.weights, (first.state if solution.weights is first.weights else None)
+    """Where the next first-order phase starts: the best weights so far, and the last phase
+    to go on from (its momentum) when they are its iterate."""
+    return solution.weights, (first if solution.weights is first.weights else None)
 
 
 def _solve_is_due(

@@ -27,15 +27,14 @@ _CHECK_EVERY = 5
 
 @dataclass
 class FirstOrderState:
-    """Where an :func:`accelerated_projected_gradient` run stopped, to go on from (``resume``).
+    """What an :func:`accelerated_projected_gradient` run carries beyond its last iterate: a
+    later run given the result as ``resume`` goes on from it.
 
     Attributes
     ----------
-    weights, residual, gradient : ndarray
-        The last iterate, its covariance residual and its gradient.
     previous : tuple of ndarray
-        The iterate before it: weights, residual, gradient (what the momentum extrapolates
-        from).
+        The iterate before the last: weights, residual, gradient (what the momentum
+        extrapolates from).
     momentum : float
         The Nesterov sequence's current term (1 after a restart).
     lipschitz : float
@@ -44,9 +43,6 @@ class FirstOrderState:
         The last projection's shift, in gradient units (the next projection's hint).
     """
 
-    weights: np.ndarray
-    residual: np.ndarray
-    gradient: np.ndarray
     previous: tuple
     momentum: float
     lipschitz: float
@@ -74,7 +70,8 @@ class FirstOrderResult:
     iteration_seconds : list of float
         Wall time of each iteration.
     state : FirstOrderState or None
-        Where the run stopped: a later run given it as ``resume`` goes on as if it had not.
+        The momentum and step size where the run stopped: a later run given this result as
+        ``resume`` goes on as if it had not stopped.
     """
 
     weights: np.ndarray
@@ -148,8 +145,8 @@ def accelerated_projected_gradient(
         Stop for a stall only once ``stall_is_paid(n_iter)`` is true (else the window starts
         again, the momentum kept): the caller's test that the iterations so far cost as much
         as what it does on a stall. ``None``: at the first stall.
-    resume : FirstOrderState or None
-        Go on from an earlier run's ``state`` (same ``U``, ``target``, ``k`` and
+    resume : FirstOrderResult or None
+        Go on from an earlier run's result (same ``U``, ``target``, ``k`` and
         ``normaliser``), its momentum and step size kept (``weights`` is then ignored): the
         iterates are those the earlier run would have made (its tolerances and limits may
         differ). Starting again at its weights instead costs the passes of a new start and
@@ -164,8 +161,9 @@ def accelerated_projected_gradient(
     normaliser = float(k if normaliser is None else normaliser)
     if resume is not None:
         weights, residual, gradient = resume.weights, resume.residual, resume.gradient
-        previous, momentum = resume.previous, resume.momentum
-        lipschitz, shift = resume.lipschitz, resume.shift
+        state = resume.state
+        previous, momentum = state.previous, state.momentum
+        lipschitz, shift = state.lipschitz, state.shift
     else:
         weights = np.full(n_rows, k / n_rows) if weights is None else weights.copy()
         residual = residual_matrix(U, target, weights, normaliser, chunk_rows=chunk_rows)
@@ -235,7 +233,7 @@ def accelerated_projected_gradient(
         seconds.append(time.perf_counter() - started)
         if stalled:
             break
-    state = FirstOrderState(weights, residual, gradient, previous, momentum, lipschitz, shift)
+    state = FirstOrderState(previous, momentum, lipschitz, shift)
     return FirstOrderResult(
         weights, residual, gradient, certificate, n_iter, stalled, seconds, state
     )

@@ -63,7 +63,7 @@ def test_a_resumed_run_makes_the_iterates_of_one_run():
     options = {"rtol": 0, "stall_window": None}
     whole = accelerated_projected_gradient(U, target, k, max_iter=60, **options)
     head = accelerated_projected_gradient(U, target, k, max_iter=23, **options)
-    tail = accelerated_projected_gradient(U, target, k, max_iter=37, resume=head.state, **options)
+    tail = accelerated_projected_gradient(U, target, k, max_iter=37, resume=head, **options)
     assert tail.n_iter == 37
     assert np.array_equal(tail.weights, whole.weights)
     assert np.array_equal(tail.residual, whole.residual)
@@ -74,7 +74,7 @@ def test_a_resumed_run_makes_the_iterates_of_one_run():
     )
     assert not np.array_equal(again.weights, whole.weights)
     # A resumed run of no iterations returns the state's iterate.
-    idle = accelerated_projected_gradient(U, target, k, max_iter=0, resume=head.state)
+    idle = accelerated_projected_gradient(U, target, k, max_iter=0, resume=head)
     assert idle.n_iter == 0 and np.array_equal(idle.weights, head.weights)
 
 
