@@ -47,9 +47,10 @@ _ROUNDING_SLACK = 1e3
 _SINGLE_THREAD_FLOPS = 1e8
 # From this many rows on, in at least this many lifted dimensions (d >= 28), the Woodbury
 # system computes its products from the rows (:class:`_MomentSystem`). Measured at one BLAS
-# thread, an iteration's factorisation and solves against the held lifted matrix: 0.94x at
-# 1,000 rows in 30 dimensions, 1.14x at 2,000, 1.3x at 5,000 to 10,000; 1.3-1.5x in 40; 1.6x
-# in 50; in 20 dimensions (p = 210) 0.7x at 1,000-2,000 rows and 1.0x at 5,000 to 10,000.
+# thread, an iteration's factorisation and solves against the held lifted matrix: 1.0x at
+# 1,000 rows in 30 dimensions, 1.2x at 2,000, 1.4x at 5,000 to 10,000; 1.4-1.7x in 40 and
+# 1.5-1.8x in 50 (2,000 to 10,000 rows); in 20 dimensions (p = 210) 0.7-0.8x at 1,000-2,000
+# rows and 1.0-1.2x at 5,000 to 10,000.
 _MOMENTS_FROM_ROWS = 2000
 _MOMENTS_FROM_PAIRS = 400
 

@@ -56,7 +56,7 @@ _GRAM_CHUNK_ROWS = 256
 # moments (:func:`_fourth_moment_gram`): below, the fixed costs (a loop over the d blocks, the
 # gather into the p x p matrix) outweigh the flops saved. Measured at one BLAS thread against
 # the rank update: 1.0x at 1,000 rows in 20 dimensions, 1.5x at 20,000; in 50 dimensions 1.1x
-# at 640 rows, 1.7x at 5,000 to 20,000; 2.5x at 20,000 rows in 8.
+# at 640 rows, 1.3x at 1,000, 1.8-2.0x at 5,000 to 20,000; 1.5x at 20,000 rows in 8.
 _MOMENTS_FROM_ROWS = 1000
 
 
