@@ -80,12 +80,13 @@ def fourth_moment_layout(d):
     # the product's first pair), column position(l, m) - tails[firsts[g]]:
     # base[k] + j stride[k] + position(l, m). In int32 (any d whose Newton matrix fits in
     # memory): 2.7 times faster than int64.
-    k = np.arange(d)
-    product = np.repeat(np.arange(firsts.size - 1), np.diff(firsts))
-    first = firsts[product]
+    product = np.repeat(np.arange(firsts.size - 1), np.diff(firsts))  # of each k
+    product_first = firsts[product]
     stride = widths[product]
     base = (
-        offsets[product] + (_pairs_before(k) - _pairs_before(first)) * stride - tails[first]
+        offsets[product]
+        + (_pairs_before(np.arange(d)) - _pairs_before(product_first)) * stride
+        - tails[product_first]
     ).astype(np.int32)
     stride = stride.astype(np.int32)
     position = np.zeros((d, d), dtype=np.int32)
@@ -151,6 +152,7 @@ def fourth_moment_gram(U, rows=None, weights=None, *, chunk_rows=None):
         if weights is not None:
             pairs *= weights[start:stop]
         for product, (first, last) in enumerate(zip(firsts[:-1], firsts[1:], strict=True)):
+            # (A last, shorter block's slice is not contiguous: the BLAS wrapper copies it.)
             left = left_buffer[: left_rows[product], : stop - start]
             for k in range(first, last):
                 at = _pairs_before(k) - _pairs_before(first)
