@@ -160,19 +160,21 @@ def accelerated_projected_gradient(
     n_rows = U.shape[0]
     normaliser = float(k if normaliser is None else normaliser)
     if resume is not None:
+        # A run ends at a certificate check (or its iteration limit): its certificate is that
+        # of its last iterate.
         weights, residual, gradient = resume.weights, resume.residual, resume.gradient
-        state = resume.state
+        certificate, state = resume.certificate, resume.state
         previous, momentum = state.previous, state.momentum
         lipschitz, shift = state.lipschitz, state.shift
     else:
         weights = np.full(n_rows, k / n_rows) if weights is None else weights.copy()
         residual = residual_matrix(U, target, weights, normaliser, chunk_rows=chunk_rows)
         gradient = objective_gradient(U, residual, normaliser, chunk_rows=chunk_rows)
+        certificate = certificate_from_gradient(residual, gradient, weights, k)
         lipschitz = _curvature_estimate(U, gradient, normaliser, chunk_rows)
         previous = (weights, residual, gradient)
         momentum, shift = 1.0, None
     objective = float(np.sum(residual * residual))
-    certificate = certificate_from_gradient(residual, gradient, weights, k)
     seconds = []
     n_iter = 0
     # (iteration, best duality gap) at the start of the current stall window.
