@@ -3,7 +3,7 @@
 from ._capped_simplex import project_capped_simplex, smallest_k_vertex
 from ._certificate import Certificate, certify
 from ._cvxpy import SolverFailedError, resolve_cvxpy_solver
-from ._ds3 import solve_ds3
+from ._ds3 import nearest_dissimilarities, solve_ds3
 from ._fast_relaxed import RelaxedSolution, solve_relaxed_fast, solve_relaxed_fast_classes
 from ._first_order import accelerated_projected_gradient
 from ._greedy import greedy_covariance_matching
@@ -30,6 +30,7 @@ __all__ = [
     "kernel_features",
     "mixture_gap",
     "mixture_problem",
+    "nearest_dissimilarities",
     "project_capped_simplex",
     "relaxed_steps",
     "resolve_cvxpy_solver",

@@ -26,7 +26,6 @@ import cvxpy as cp
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import Bounds, minimize
-from sklearn.neighbors import NearestNeighbors
 
 from ._cvxpy import SolverFailedError, solve_cvxpy_problem
 
@@ -40,14 +39,6 @@ def ds3_lambda_scale(pool, real):
     spread = float(np.sum((real - centre) ** 2))
     to_centre = np.einsum("ij,ij->i", pool - centre, pool - centre)
     return len(real) * float(to_centre.min()) + spread
-
-
-def squared_distances(A, B):
-    """``||a_i - b_j||^2`` for every row of ``A`` and ``B``, clipped at zero."""
-    squared = (
-        np.einsum("ij,ij->i", A, A)[:, None] - 2 * A @ B.T + np.einsum("ij,ij->i", B, B)[None, :]
-    )
-    return np.maximum(squared, 0.0)
 
 
 # Clarabel's iterative refinement of each KKT solve costs more than it buys here (measured:
@@ -133,43 +124,156 @@ def _solve_pairs(pair_real, pair_pool, dissimilarity, n_real, penalty, solver, s
 # n_pool * n_real distances (measured: 0.4 s per round on 100,000 x 204 pairs, d = 20). The
 # values are the ones the chunked pass computes, so the result does not depend on the cache.
 _MAX_CACHE_BYTES = 2**28
+# Passes over the pool x real dissimilarities go by blocks of about this many entries (1 MiB,
+# a core's L2 cache here): the clipping and sum of a round's pricing then read the block from
+# cache, not memory (measured on 100,000 x 200 cached entries, with a subtraction too: 36 ms a
+# round instead of 60 ms with blocks of 8 MiB).
+_BLOCK_ENTRIES = 2**17
+
+
+def _lifted_real(real, unit):
+    """``[-2 r_j, 1, ||r_j||^2] / unit`` columns: ``[p, ||p||^2, 1]`` times them is ``d / unit``."""
+    return np.vstack([-2 * real.T, np.ones(len(real)), np.einsum("ij,ij->i", real, real)]) / unit
+
+
+def _scaled_dissimilarities(rows, lifted_real, out=None):
+    """``||p_i - r_j||^2 / unit`` for rows ``p`` against the lifted real rows, clipped at zero.
+
+    One matrix product with the norms inside it, written into ``out`` when given: no
+    temporaries of the block's size (measured on 100,000 x 200 pairs in 20 dimensions: 0.15 s
+    instead of 0.6 s for norms added and scaled by separate passes).
+    """
+    lifted_rows = np.ones((len(rows), rows.shape[1] + 2))
+    lifted_rows[:, :-2] = rows
+    lifted_rows[:, -2] = np.einsum("ij,ij->i", rows, rows)
+    out = np.matmul(lifted_rows, lifted_real, out=out)
+    return np.maximum(out, 0.0, out=out)
+
+
+def _block_rows(n_real):
+    return max(1, _BLOCK_ENTRIES // n_real)
 
 
 def _dissimilarity_cache(pool, real, unit):
     """``d_ij / unit`` for every pool row and real row, or None above the memory budget."""
     if len(pool) * len(real) * 8 > _MAX_CACHE_BYTES:
         return None
-    chunk = max(1, 2**20 // len(real))
     cache = np.empty((len(pool), len(real)))
-    for start in range(0, len(pool), chunk):
-        cache[start : start + chunk] = squared_distances(pool[start : start + chunk], real) / unit
+    for start, block in _dissimilarity_blocks(pool, real, unit):
+        cache[start : start + len(block)] = block
     return cache
 
 
-def _reduced_blocks(pool, real, prices, unit, cache=None):
-    """Per chunk of pool rows: ``(start, d, (u_j - d_ij)_+)``, from the cache, else computed.
+def _dissimilarity_blocks(pool, real, unit, cache=None):
+    """Per block of pool rows: ``(start, d / unit)``, from the cache, else computed.
 
-    The reduced block is one buffer reused by every chunk (in place: no temporaries per
-    chunk); read it before asking for the next.
+    A computed block is one buffer reused by every block: read it before asking for the next.
     """
-    chunk = max(1, 2**20 // len(real))
+    chunk = _block_rows(len(real))
+    if cache is not None:
+        for start in range(0, len(pool), chunk):
+            yield start, cache[start : start + chunk]
+        return
+    lifted_real = _lifted_real(real, unit)
     buffer = np.empty((min(chunk, len(pool)), len(real)))
     for start in range(0, len(pool), chunk):
-        if cache is not None:
-            block = cache[start : start + chunk]
-        else:
-            block = squared_distances(pool[start : start + chunk], real) / unit
+        rows = pool[start : start + chunk]
+        yield start, _scaled_dissimilarities(rows, lifted_real, out=buffer[: len(rows)])
+
+
+def _reduced_blocks(pool, real, prices, unit, cache=None):
+    """Per block of pool rows: ``(start, d, (u_j - d_ij)_+)``, ``d`` as ``_dissimilarity_blocks``.
+
+    The reduced block is one buffer reused by every block (in place: no temporaries per
+    block); read it before asking for the next.
+    """
+    buffer = np.empty((min(_block_rows(len(real)), len(pool)), len(real)))
+    for start, block in _dissimilarity_blocks(pool, real, unit, cache):
         reduced = np.subtract(prices[None, :], block, out=buffer[: len(block)])
         np.maximum(reduced, 0.0, out=reduced)
         yield start, block, reduced
 
 
 def _dual_excess(pool, real, prices, unit, cache=None):
-    """``sum_j (u_j - d_ij)_+`` for every pool row ``i``."""
-    excess = np.empty(len(pool))
-    for start, _, reduced in _reduced_blocks(pool, real, prices, unit, cache):
-        excess[start : start + len(reduced)] = reduced.sum(axis=1)
-    return excess
+    """``sum_j (u_j - d_ij)_+`` for every pool row ``i``.
+
+    Summed as ``sum_j u_j - sum_j min(d_ij, u_j)``: one pass over each block instead of a
+    subtraction and a clipping (measured on 100,000 x 200 cached pairs: 28 ms a round instead
+    of 37 ms; the two differ by rounding, 1e-13 there).
+    """
+    clipped_sums = np.empty(len(pool))
+    buffer = np.empty((min(_block_rows(len(real)), len(pool)), len(real)))
+    for start, block in _dissimilarity_blocks(pool, real, unit, cache):
+        clipped = np.minimum(block, prices[None, :], out=buffer[: len(block)])
+        np.sum(clipped, axis=1, out=clipped_sums[start : start + len(block)])
+    return float(prices.sum()) - clipped_sums
+
+
+def _column_cut(values, rows, columns, n_real, n_neighbors):
+    """The entries sorted by (column, value, row), and each column's ``n_neighbors``-th value.
+
+    A column with fewer entries has no cut yet (``inf``).
+    """
+    order = np.lexsort((rows, values, columns))
+    counts = np.bincount(columns, minlength=n_real)
+    starts = np.cumsum(counts) - counts
+    cut = np.full(n_real, np.inf)
+    full = counts >= n_neighbors
+    cut[full] = values[order][starts[full] + n_neighbors - 1]
+    return order, starts, cut
+
+
+def _neighbourhoods(pool, real, unit, n_neighbors, cache=None):
+    """Each real row's ``n_neighbors`` nearest pool rows, and every pool row's nearest real row.
+
+    One pass over the dissimilarities (``_dissimilarity_blocks``: the cache, else computed by
+    blocks, so the values are the pricing's). Each block keeps only the entries at or below
+    every column's cut: first the first block's ``n_neighbors``-th smallest value, then that of
+    the entries kept so far, taken again whenever they exceed four times the answer. The first
+    ``n_neighbors`` of each column by value, then pool index, are the answer. (Measured on
+    100,000 x 200 cached pairs: 0.10 s, where :class:`~sklearn.neighbors.NearestNeighbors`
+    took 0.13 s for the neighbourhoods and 0.13 s more for the pool rows' nearest real rows.)
+
+    Returns
+    -------
+    pair_real, pair_pool, dissimilarity : ndarrays of shape (n_real * n_neighbors,)
+        Real row ``j``'s neighbours at ``j * n_neighbors`` on, nearest first, with ``d / unit``.
+    nearest : ndarray of shape (n_pool,)
+        ``min_j d_ij / unit``.
+    """
+    n_real = len(real)
+    nearest = np.empty(len(pool))
+    cut = np.full(n_real, np.inf)
+    kept_values, kept_rows, kept_columns = np.empty(0), np.empty(0, np.intp), np.empty(0, np.intp)
+    for start, block in _dissimilarity_blocks(pool, real, unit, cache):
+        nearest[start : start + len(block)] = block.min(axis=1)
+        if start == 0 and len(block) >= n_neighbors:  # a first cut without sorting the block
+            cut = np.partition(block, n_neighbors - 1, axis=0)[n_neighbors - 1]
+        row, column = np.nonzero(block <= cut)
+        kept_values = np.concatenate([kept_values, block[row, column]])
+        kept_rows = np.concatenate([kept_rows, start + row])
+        kept_columns = np.concatenate([kept_columns, column])
+        if len(kept_values) > 4 * n_neighbors * n_real:
+            _, _, cut = _column_cut(kept_values, kept_rows, kept_columns, n_real, n_neighbors)
+            keep = kept_values <= cut[kept_columns]
+            kept_values, kept_rows = kept_values[keep], kept_rows[keep]
+            kept_columns = kept_columns[keep]
+    order, starts, _ = _column_cut(kept_values, kept_rows, kept_columns, n_real, n_neighbors)
+    first = order[(starts[:, None] + np.arange(n_neighbors)[None, :]).ravel()]
+    return (
+        np.repeat(np.arange(n_real), n_neighbors),
+        kept_rows[first],
+        kept_values[first],
+        nearest,
+    )
+
+
+def nearest_dissimilarities(pool, real):
+    """``min_j ||pool_i - real_j||^2`` for every pool row, by blocks of the pool."""
+    nearest = np.empty(len(pool))
+    for start, block in _dissimilarity_blocks(pool, real, 1.0):
+        nearest[start : start + len(block)] = block.min(axis=1)
+    return nearest
 
 
 def _largest(values, n):
@@ -289,7 +393,7 @@ def solve_ds3(
     ``z >= 0``) and ``n_real`` equalities. Use it for small problems only.
 
     **Neighbourhood path** (``n_neighbors = K < n_pool``): real row ``j`` starts with only its
-    ``K`` nearest pool rows (:class:`~sklearn.neighbors.NearestNeighbors`), ``n_real * K``
+    ``K`` nearest pool rows (by pool index among equal distances), ``n_real * K``
     pairs. Then, for at most ``n_rounds`` rounds, the restricted problem's dual prices the pairs
     left out (column generation): with ``u_j`` the dual of ``sum_i z_ij = 1`` (``sum_j u_j`` is
     the restricted optimum ``P``), the exact problem's dual constraints are
@@ -358,6 +462,9 @@ def solve_ds3(
         A lower bound on the exact optimum (``objective`` on the exact path). On the
         neighbourhood path it is computed from the prices alone, not from the solver's value,
         so it holds whatever the solver's accuracy.
+    nearest : ndarray of shape (n_pool,)
+        Each pool row's squared distance to its nearest real row (read from the same
+        dissimilarities as the program's).
 
     Raises
     ------
@@ -373,16 +480,18 @@ def solve_ds3(
     penalty = regularization * lambda_scale / unit
 
     exact = n_neighbors is None or n_neighbors >= n_pool
+    lifted_real = _lifted_real(real, unit)
     if exact:
         pair_real = np.repeat(np.arange(n_real), n_pool)
         pair_pool = np.tile(np.arange(n_pool), n_real)
-        dissimilarity = squared_distances(real, pool).ravel() / unit
+        dissimilarities = _scaled_dissimilarities(pool, lifted_real)
+        nearest = dissimilarities.min(axis=1)
+        dissimilarity = dissimilarities.T.ravel()
     else:
-        distance, neighbours = NearestNeighbors(n_neighbors=n_neighbors).fit(pool).kneighbors(real)
-        pair_real = np.repeat(np.arange(n_real), n_neighbors)
-        pair_pool = neighbours.ravel()
-        dissimilarity = distance.ravel() ** 2 / unit
         cache = _dissimilarity_cache(pool, real, unit)
+        pair_real, pair_pool, dissimilarity, nearest = _neighbourhoods(
+            pool, real, unit, n_neighbors, cache
+        )
 
     lower_bound = -np.inf
     for n_round in range(n_rounds + 1):
@@ -407,7 +516,7 @@ def solve_ds3(
             priced[:, None] * n_real + np.arange(n_real)[None, :],
             pair_pool * n_real + pair_real,
         )
-        reduced = prices[None, :] - squared_distances(pool[priced], real) / unit
+        reduced = prices[None, :] - _scaled_dissimilarities(pool[priced], lifted_real)
         new_row, new_real = np.nonzero((reduced > 0) & ~in_model)
         if n_round == n_rounds or new_row.size == 0:  # rounds spent, or only noise to price
             if penalty > 0:
@@ -422,4 +531,4 @@ def solve_ds3(
         )
     mass = np.zeros(n_pool)
     np.add.at(mass, pair_pool, z)
-    return mass, objective * unit, lower_bound * unit
+    return mass, objective * unit, lower_bound * unit, nearest * unit

@@ -4,10 +4,14 @@ from numbers import Integral, Real
 from typing import Any, Literal
 
 import numpy as np
-from sklearn.neighbors import NearestNeighbors
 from sklearn.utils._param_validation import Interval
 
-from .._solvers import SolverFailedError, resolve_cvxpy_solver, solve_ds3
+from .._solvers import (
+    SolverFailedError,
+    nearest_dissimilarities,
+    resolve_cvxpy_solver,
+    solve_ds3,
+)
 from ..base import BaseSelector, GroupSelection
 from ..utils._docstrings import fill_doc
 from ..utils._typing import NSelect, PoolLike, RandomStateLike
@@ -55,7 +59,7 @@ class DS3Selector(BaseSelector):
         ``(0, 1]``.
     n_neighbors : int or None, default=None
         How many pool rows may represent each real row at first: its ``n_neighbors`` nearest
-        (found with :class:`~sklearn.neighbors.NearestNeighbors`). The linear program then has
+        (the first in pool order among equal distances). The linear program then has
         about ``n_real * n_neighbors`` variables and twice as many constraints, instead of
         ``n_real * n_pool`` for the exact problem. Then up to 8 rounds of column generation
         add, each time, the 10 pool rows whose exclusion the program's dual prices highest,
@@ -180,7 +184,7 @@ class DS3Selector(BaseSelector):
         n_neighbors = min(n_neighbors, len(pool))
         failure = None
         try:
-            mass, objective, lower_bound = solve_ds3(
+            mass, objective, lower_bound, nearest_real = solve_ds3(
                 pool,
                 real,
                 self.regularization,
@@ -191,7 +195,7 @@ class DS3Selector(BaseSelector):
         except SolverFailedError as exc:
             failure = exc  # warned about by _select_group, in the user's thread
             mass, objective, lower_bound = np.zeros(len(pool)), np.nan, np.nan
-        nearest_real = NearestNeighbors(n_neighbors=1).fit(real).kneighbors(pool)[0][:, 0]
+            nearest_real = nearest_dissimilarities(pool, real)
         # lexsort: the last key is the primary one; it is stable, so pool order breaks ties.
         ranking = np.lexsort((nearest_real, -np.round(mass, _MASS_DECIMALS)))
         selection = GroupSelection(

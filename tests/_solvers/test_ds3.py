@@ -46,6 +46,40 @@ def clustered_problem():
     return pool, real
 
 
+@pytest.mark.parametrize("cached", [True, False])
+@pytest.mark.parametrize("n_neighbors", [1, 3, 20])
+def test_neighbourhoods_are_the_nearest_pool_rows_then_the_first(monkeypatch, cached, n_neighbors):
+    """Every real row's nearest pool rows, ties to the lower index, through tightened cuts."""
+    rng = np.random.default_rng(4)
+    real = rng.normal(size=(8, 3))
+    pool = rng.normal(size=(200, 3))
+    pool = np.concatenate([pool, pool[:60]])  # duplicates: ties at every distance
+    # Farthest from the real rows first: each block brings nearer rows, so the cut keeps
+    # tightening; blocks of 8 rows keep 4 * n_neighbors * 8 entries at most between cuts.
+    pool = pool[np.argsort(-cdist(pool, real).min(axis=1), kind="stable")]
+    monkeypatch.setattr(ds3, "_BLOCK_ENTRIES", 64)
+    unit = 0.7
+    dissimilarities = ds3._dissimilarity_cache(pool, real, unit)
+    assert np.allclose(dissimilarities, cdist(pool, real, "sqeuclidean") / unit, atol=1e-12)
+    if not cached:
+        monkeypatch.setattr(ds3, "_MAX_CACHE_BYTES", 0)
+    cache = ds3._dissimilarity_cache(pool, real, unit)
+    assert (cache is None) != cached
+    pair_real, pair_pool, values, nearest = ds3._neighbourhoods(
+        pool, real, unit, n_neighbors, cache
+    )
+    for j in range(len(real)):
+        # Brute force on the same values: by value, then by pool index.
+        expected = np.lexsort((np.arange(len(pool)), dissimilarities[:, j]))[:n_neighbors]
+        ours = slice(j * n_neighbors, (j + 1) * n_neighbors)
+        assert np.array_equal(pair_pool[ours], expected)
+        assert np.all(pair_real[ours] == j)
+        assert np.array_equal(values[ours], dissimilarities[expected, j])
+    assert np.array_equal(nearest, dissimilarities.min(axis=1))
+    squared = cdist(pool, real, "sqeuclidean").min(axis=1)
+    assert np.allclose(ds3.nearest_dissimilarities(pool, real), squared, atol=1e-12)
+
+
 def restricted_prices(pool, real, regularization, n_neighbors):
     """The first restricted program's prices in solve_ds3's units, and those units."""
     lambda_scale = ds3.ds3_lambda_scale(pool, real)
@@ -125,7 +159,7 @@ def test_neighbourhood_path_bound_brackets_the_exact_optimum_closely(
 ):
     pool, real = clustered_problem
     exact = exact_ds3_highs(pool, real, regularization)
-    _, objective, lower_bound = solve_ds3(
+    _, objective, lower_bound, _ = solve_ds3(
         pool, real, regularization, n_neighbors=n_neighbors, n_rounds=n_rounds
     )
     assert lower_bound <= exact * (1 + 1e-9) and exact <= objective * (1 + 1e-9)

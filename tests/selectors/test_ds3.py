@@ -49,10 +49,11 @@ def test_lambda_scale_is_the_cost_of_the_best_single_representative(small_proble
 def test_exact_path_equals_a_direct_cvxpy_solve(small_problem, regularization):
     pool, real = small_problem
     expected, expected_mass = direct_ds3(pool, real, regularization)
-    mass, objective, lower_bound = solve_ds3(pool, real, regularization)
+    mass, objective, lower_bound, nearest = solve_ds3(pool, real, regularization)
     assert objective == pytest.approx(expected, rel=1e-6)
     assert lower_bound == objective
     assert mass.sum() == pytest.approx(len(real), rel=1e-6)
+    assert np.allclose(nearest, cdist(pool, real, "sqeuclidean").min(axis=1), rtol=1e-9)
     # Sparse: few rows carry the mass, the same rows as the direct solve's.
     assert np.array_equal(mass > 1e-3, expected_mass > 1e-3)
 
@@ -62,10 +63,10 @@ def test_neighbourhood_path_bounds_and_reaches_the_exact_optimum(small_problem, 
     pool, real = small_problem
     exact, _ = direct_ds3(pool, real, regularization)
     # Without column generation: an upper bound, and a dual lower bound.
-    _, restricted, lower_bound = solve_ds3(pool, real, regularization, n_neighbors=2, n_rounds=0)
+    _, restricted, lower_bound, _ = solve_ds3(pool, real, regularization, n_neighbors=2, n_rounds=0)
     assert lower_bound <= exact * (1 + 1e-6) and exact <= restricted * (1 + 1e-6)
     # With it, from 3 neighbours: certified, and equal to the exact optimum.
-    _, objective, lower_bound = solve_ds3(pool, real, regularization, n_neighbors=3)
+    _, objective, lower_bound, _ = solve_ds3(pool, real, regularization, n_neighbors=3)
     assert lower_bound == pytest.approx(objective, rel=1e-4)
     assert objective == pytest.approx(exact, rel=1e-5)
 
@@ -73,8 +74,8 @@ def test_neighbourhood_path_bounds_and_reaches_the_exact_optimum(small_problem, 
 def test_neighbourhoods_that_cover_the_optimum_give_the_exact_solution(small_problem):
     pool, real = small_problem
     # Weak regularization keeps representatives local: 30 neighbours cover the optimum.
-    exact_mass, exact, _ = solve_ds3(pool, real, 0.005)
-    mass, objective, lower_bound = solve_ds3(pool, real, 0.005, n_neighbors=30, n_rounds=0)
+    exact_mass, exact, _, _ = solve_ds3(pool, real, 0.005)
+    mass, objective, lower_bound, _ = solve_ds3(pool, real, 0.005, n_neighbors=30, n_rounds=0)
     assert objective == pytest.approx(exact, rel=1e-6)
     assert lower_bound == pytest.approx(objective, rel=1e-6)
     assert np.allclose(mass, exact_mass, atol=1e-4)
@@ -197,7 +198,7 @@ def test_the_distance_cache_changes_nothing_and_the_lagrangian_bound_is_valid(
     monkeypatch.setattr(ds3_module, "_MAX_CACHE_BYTES", 0)  # recompute in chunks each round
     assert ds3_module._dissimilarity_cache(pool, real, 1.0) is None
     chunked = solve_ds3(pool, real, 0.05, n_neighbors=2, n_rounds=3)
-    assert np.array_equal(cached[0], chunked[0]) and cached[1:] == chunked[1:]
+    assert all(np.array_equal(a, b) for a, b in zip(cached, chunked, strict=True))
     # The Lagrangian value is a lower bound at any prices, e.g. a tenth of the real rows' cost.
     exact, _ = direct_ds3(pool, real, 0.05)
     unit = ds3_module.ds3_lambda_scale(pool, real) / len(real)
