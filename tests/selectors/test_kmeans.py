@@ -4,7 +4,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
-from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.cluster import KMeans, MiniBatchKMeans, kmeans_plusplus
 from sklearn.exceptions import ConvergenceWarning
 
 from skl_synthsel import KMeansSelector
@@ -128,11 +128,26 @@ def test_regression_clusters_features_and_target_jointly(regression_data):
     assert np.array_equal(y_res[50:], y_pool[selector.selected_indices_])
 
 
-def test_assignment_pass_equals_direct_distances():
+@pytest.mark.parametrize("n_rows, n_clusters", [(2000, 50), (3000, 1), (40, 40)])
+def test_one_trial_seeding_is_scikit_learns(n_rows, n_clusters):
+    from skl_synthsel.selectors._kmeans import _kmeans_plusplus_one_trial
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(n_rows, 5))
+    X[1::7] = X[0]  # duplicated rows: zero distances, draws past their cumulative mass
+    expected, _ = kmeans_plusplus(X, n_clusters, random_state=7, n_local_trials=1)
+    centers = _kmeans_plusplus_one_trial(X, n_clusters, np.random.RandomState(7))
+    assert np.array_equal(centers, expected)
+
+
+def test_assignment_pass_equals_direct_distances(monkeypatch):
+    import skl_synthsel.selectors._kmeans as kmeans_module
     from skl_synthsel.selectors._kmeans import _assignment_pass
 
+    # 8 centres: blocks of max(128, 2,400 // 8) = 300 rows, 17 of them.
+    monkeypatch.setattr(kmeans_module, "_BLOCK_ENTRIES", 2400)
     rng = np.random.default_rng(0)
-    rows = rng.normal(size=(5000, 4))  # more than one block of 2,048 rows
+    rows = rng.normal(size=(5000, 4))
     rows[4500] = rows[10]  # a duplicate: the nearest row of equal distance is the first
     centers = np.vstack([rows[[10, 700, 3000]], rng.normal(size=(5, 4))])
     inertia, nearest, distances = _assignment_pass(centers, rows)
