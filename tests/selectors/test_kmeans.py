@@ -164,7 +164,11 @@ def test_minibatch_fast_path_settings_inertia_and_rows(classification_data):
     selector.fit(X, y)
     clusterer = selector.clusterers_[0]
     assert isinstance(clusterer, MiniBatchKMeans)
-    assert (clusterer.batch_size, clusterer.max_iter, clusterer.compute_labels) == (4096, 2, False)
+    quota = selector.sampling_strategy_[0]
+    settings = (clusterer.batch_size, clusterer.max_iter, clusterer.compute_labels)
+    assert settings == (4096, 2, False)
+    # One initialisation: its validation inertia on the fewest rows allowed, one per cluster.
+    assert clusterer.init_size == quota == clusterer.n_clusters
     assert isinstance(clusterer.init, np.ndarray) and clusterer.n_init == 1
     # The inertia of the centres over the class, and the rows nearest them (brute force).
     _, pool = standardise(X, X_pool)
@@ -172,7 +176,6 @@ def test_minibatch_fast_path_settings_inertia_and_rows(classification_data):
     centers = clusterer.cluster_centers_
     squared = ((pool[members][:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
     assert selector.inertia_[0] == pytest.approx(squared.min(axis=1).sum(), rel=1e-9)
-    quota = selector.sampling_strategy_[0]
     chosen = selector.selected_indices_[:quota]
     assert chosen.tolist() == members[brute_force_rows(centers, pool[members])].tolist()
 
