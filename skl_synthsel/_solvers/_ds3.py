@@ -238,15 +238,15 @@ def _neighbourhoods(pool, real, unit, n_neighbors, cache=None):
     -------
     pair_real, pair_pool, dissimilarity : ndarrays of shape (n_real * n_neighbors,)
         Real row ``j``'s neighbours at ``j * n_neighbors`` on, nearest first, with ``d / unit``.
-    nearest : ndarray of shape (n_pool,)
-        ``min_j d_ij / unit``.
+    nearest_real : ndarray of shape (n_pool,)
+        Each pool row's nearest real row, ``argmin_j d_ij`` (the first of equal values).
     """
     n_real = len(real)
-    nearest = np.empty(len(pool))
+    nearest_real = np.empty(len(pool), dtype=np.intp)
     cut = np.full(n_real, np.inf)
     kept_values, kept_rows, kept_columns = np.empty(0), np.empty(0, np.intp), np.empty(0, np.intp)
     for start, block in _dissimilarity_blocks(pool, real, unit, cache):
-        nearest[start : start + len(block)] = block.min(axis=1)
+        nearest_real[start : start + len(block)] = block.argmin(axis=1)
         if start == 0 and len(block) >= n_neighbors:  # a first cut without sorting the block
             cut = np.partition(block, n_neighbors - 1, axis=0)[n_neighbors - 1]
         row, column = np.nonzero(block <= cut)
@@ -264,16 +264,27 @@ def _neighbourhoods(pool, real, unit, n_neighbors, cache=None):
         np.repeat(np.arange(n_real), n_neighbors),
         kept_rows[first],
         kept_values[first],
-        nearest,
+        nearest_real,
     )
 
 
+def _squared_distances_to(pool, real, nearest_real):
+    """``||pool_i - real_{nearest_real[i]}||^2`` from the differences.
+
+    Exactly zero for a pool row that copies a real row, where the matrix product's expanded
+    ``||p||^2 - 2 p.r + ||r||^2`` leaves noise that differs between BLAS builds and thread
+    counts and would order the rows it ranks.
+    """
+    differences = pool - real[nearest_real]
+    return np.einsum("ij,ij->i", differences, differences)
+
+
 def nearest_dissimilarities(pool, real):
-    """``min_j ||pool_i - real_j||^2`` for every pool row, by blocks of the pool."""
-    nearest = np.empty(len(pool))
+    """``min_j ||pool_i - real_j||^2`` for every pool row (see ``_squared_distances_to``)."""
+    nearest_real = np.empty(len(pool), dtype=np.intp)
     for start, block in _dissimilarity_blocks(pool, real, 1.0):
-        nearest[start : start + len(block)] = block.min(axis=1)
-    return nearest
+        nearest_real[start : start + len(block)] = block.argmin(axis=1)
+    return _squared_distances_to(pool, real, nearest_real)
 
 
 def _largest(values, n):
@@ -463,8 +474,8 @@ def solve_ds3(
         neighbourhood path it is computed from the prices alone, not from the solver's value,
         so it holds whatever the solver's accuracy.
     nearest : ndarray of shape (n_pool,)
-        Each pool row's squared distance to its nearest real row (read from the same
-        dissimilarities as the program's).
+        Each pool row's squared distance to its nearest real row (found in the program's
+        dissimilarities, computed again from the difference: see ``_squared_distances_to``).
 
     Raises
     ------
@@ -485,11 +496,11 @@ def solve_ds3(
         pair_real = np.repeat(np.arange(n_real), n_pool)
         pair_pool = np.tile(np.arange(n_pool), n_real)
         dissimilarities = _scaled_dissimilarities(pool, lifted_real)
-        nearest = dissimilarities.min(axis=1)
+        nearest_real = dissimilarities.argmin(axis=1)
         dissimilarity = dissimilarities.T.ravel()
     else:
         cache = _dissimilarity_cache(pool, real, unit)
-        pair_real, pair_pool, dissimilarity, nearest = _neighbourhoods(
+        pair_real, pair_pool, dissimilarity, nearest_real = _neighbourhoods(
             pool, real, unit, n_neighbors, cache
         )
 
@@ -531,4 +542,5 @@ def solve_ds3(
         )
     mass = np.zeros(n_pool)
     np.add.at(mass, pair_pool, z)
-    return mass, objective * unit, lower_bound * unit, nearest * unit
+    nearest = _squared_distances_to(pool, real, nearest_real)
+    return mass, objective * unit, lower_bound * unit, nearest

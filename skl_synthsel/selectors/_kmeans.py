@@ -5,7 +5,7 @@ from typing import Any, Literal
 
 import numpy as np
 from sklearn.cluster import KMeans, MiniBatchKMeans
-from sklearn.metrics import pairwise_distances_argmin_min
+from sklearn.metrics import pairwise_distances_argmin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.extmath import row_norms
 
@@ -83,7 +83,7 @@ def _kmeans_plusplus_one_trial(X, n_clusters, random_state):
 
 
 def _assignment_pass(centers, rows):
-    """The inertia and, for every centre, its nearest row and distance, in one pass over rows.
+    """The inertia and every centre's nearest row, in one pass over the rows.
 
     Squared distances ``||r||^2 - 2 r.c + ||c||^2`` by blocks of rows (minima clipped at zero),
     laid out centres x rows so that both reductions run along contiguous memory; a centre's nearest
@@ -97,8 +97,6 @@ def _assignment_pass(centers, rows):
     inertia : float
         Sum over rows of the squared distance to the nearest centre.
     nearest : ndarray of shape (n_centers,)
-    distances : ndarray of shape (n_centers,)
-        Euclidean distance of each centre to its nearest row.
     """
     n_centers, d = centers.shape
     # -2 c is exact: the product then needs no separate scaling pass either.
@@ -124,15 +122,18 @@ def _assignment_pass(centers, rows):
         better = values < best
         best[better] = values[better]
         nearest[better] = start + rows_of_centres[better]
-    return inertia, nearest, np.sqrt(best)
+    return inertia, nearest
 
 
-def _nearest_distinct_rows(centers, rows, nearest=None, distances=None):
+def _nearest_distinct_rows(centers, rows, nearest=None):
     """One distinct row per center: its nearest row, or its nearest row not yet taken.
 
     Centers claim rows in order of the distance to their nearest row, closest first (ties in
     center order), so that a contested row goes to the center it represents best; a center
-    whose nearest row is taken gets its nearest untaken row.
+    whose nearest row is taken gets its nearest untaken row. The claims' distances are
+    computed again from the differences: a center on a row is then at exactly zero, where the
+    matrix products that found the nearest rows leave rounding noise of either sign, which
+    differs between BLAS builds and thread counts and would order the claims.
 
     Returns
     -------
@@ -142,7 +143,8 @@ def _nearest_distinct_rows(centers, rows, nearest=None, distances=None):
         Centers that did not get their nearest row.
     """
     if nearest is None:
-        nearest, distances = pairwise_distances_argmin_min(centers, rows)
+        nearest = pairwise_distances_argmin(centers, rows)
+    distances = row_norms(rows[nearest] - centers, squared=True)
     taken = np.zeros(len(rows), dtype=bool)
     chosen, n_reassigned = [], 0
     for center in np.argsort(distances, kind="stable"):
@@ -315,9 +317,9 @@ class KMeansSelector(BaseSelector):
             inertia = float(clusterer.inertia_)
             selected, n_reassigned = _nearest_distinct_rows(clusterer.cluster_centers_, pool)
         else:  # MiniBatchKMeans without its labels pass: one pass gives both
-            inertia, nearest, distances = _assignment_pass(clusterer.cluster_centers_, pool)
+            inertia, nearest = _assignment_pass(clusterer.cluster_centers_, pool)
             selected, n_reassigned = _nearest_distinct_rows(
-                clusterer.cluster_centers_, pool, nearest, distances
+                clusterer.cluster_centers_, pool, nearest
             )
         return GroupSelection(
             selected=selected,

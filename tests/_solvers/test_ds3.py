@@ -65,7 +65,7 @@ def test_neighbourhoods_are_the_nearest_pool_rows_then_the_first(monkeypatch, ca
         monkeypatch.setattr(ds3, "_MAX_CACHE_BYTES", 0)
     cache = ds3._dissimilarity_cache(pool, real, unit)
     assert (cache is None) != cached
-    pair_real, pair_pool, values, nearest = ds3._neighbourhoods(
+    pair_real, pair_pool, values, nearest_real = ds3._neighbourhoods(
         pool, real, unit, n_neighbors, cache
     )
     for j in range(len(real)):
@@ -75,9 +75,25 @@ def test_neighbourhoods_are_the_nearest_pool_rows_then_the_first(monkeypatch, ca
         assert np.array_equal(pair_pool[ours], expected)
         assert np.all(pair_real[ours] == j)
         assert np.array_equal(values[ours], dissimilarities[expected, j])
-    assert np.array_equal(nearest, dissimilarities.min(axis=1))
+    by_row = dissimilarities[np.arange(len(pool)), nearest_real]
+    assert np.array_equal(by_row, dissimilarities.min(axis=1))
     squared = cdist(pool, real, "sqeuclidean").min(axis=1)
     assert np.allclose(ds3.nearest_dissimilarities(pool, real), squared, atol=1e-12)
+
+
+def test_pool_rows_copying_real_rows_are_at_exactly_zero():
+    """Far from the origin the expanded distance leaves noise; the ranking key must not."""
+    rng = np.random.default_rng(6)
+    real = 1000.0 + rng.normal(size=(30, 3))
+    pool = np.concatenate([1000.0 + rng.normal(size=(400, 3)), real[::3]])
+    expected = cdist(pool, real, "sqeuclidean").min(axis=1)
+    for nearest in (
+        ds3.nearest_dissimilarities(pool, real),
+        solve_ds3(pool, real, 0.05, n_neighbors=3, n_rounds=1)[3],
+        solve_ds3(pool[-40:], real, 0.05)[3],  # the exact path
+    ):
+        assert np.all(nearest[-10:] == 0.0)
+        assert np.allclose(nearest, expected[-len(nearest) :], rtol=1e-12)
 
 
 def restricted_prices(pool, real, regularization, n_neighbors):
