@@ -81,21 +81,30 @@ def _solve_pairs(pair_real, pair_pool, dissimilarity, n_real, penalty, solver, s
     if solver == "CLARABEL":
         # x = (z, t): sum_i z_ij = 1 (zero cone), then t_i - z_p >= 0 and z >= 0, as rows of
         # b - A x, built as one sparse matrix (stacking blocks cost as much as the setup).
-        ones = np.ones(n_pairs)
+        # A pool row with one pair has t_i = z_p at the optimum: its penalty goes onto z_p, with
+        # neither t_i nor its row (most of the first neighbourhoods' rows; measured on the
+        # benchmark's 10-class pool of 1e5 rows: 5.4 s -> 4.9 s for the selector).
+        pairs_of_row = np.bincount(pair_row)
+        alone = pairs_of_row[pair_row] == 1
+        shared = np.flatnonzero(~alone)
+        rows_with_t = np.flatnonzero(pairs_of_row > 1)
+        t_of_row = np.full(n_used, -1)
+        t_of_row[rows_with_t] = np.arange(len(rows_with_t))
+        n_shared, n_t = len(shared), len(rows_with_t)
+        epigraph = n_real + np.arange(n_shared)
+        ones, shared_ones = np.ones(n_pairs), np.ones(n_shared)
         A = sp.csc_matrix(
             (
-                np.concatenate([ones, ones, -ones, -ones]),
+                np.concatenate([ones, shared_ones, -shared_ones, -ones]),
                 (
-                    np.concatenate(
-                        [pair_real, n_real + pairs, n_real + pairs, n_real + n_pairs + pairs]
-                    ),
-                    np.concatenate([pairs, pairs, n_pairs + pair_row, pairs]),
+                    np.concatenate([pair_real, epigraph, epigraph, n_real + n_shared + pairs]),
+                    np.concatenate([pairs, shared, n_pairs + t_of_row[pair_row[shared]], pairs]),
                 ),
             ),
-            shape=(n_real + 2 * n_pairs, n_pairs + n_used),
+            shape=(n_real + n_shared + n_pairs, n_pairs + n_t),
         )
-        b = np.concatenate([np.ones(n_real), np.zeros(2 * n_pairs)])
-        c = np.concatenate([dissimilarity, np.full(n_used, penalty)])
+        b = np.concatenate([np.ones(n_real), np.zeros(n_shared + n_pairs)])
+        c = np.concatenate([dissimilarity + penalty * alone, np.full(n_t, penalty)])
         x, value, dual = _solve_pairs_clarabel(c, A, b, n_real, solver_options)
         # Clarabel's dual enters as b @ y with the opposite sign of DS3's prices.
         return np.clip(x[:n_pairs], 0.0, None), value, -dual[:n_real]

@@ -117,6 +117,9 @@ def test_direct_clarabel_solves_the_restricted_program_of_cvxpy(clustered_proble
     z, value, prices, pair_real, pair_pool, D, _, penalty = restricted_prices(
         pool, real, regularization, 4
     )
+    # Pool rows with one pair (whose epigraph variable the direct program drops) and with more.
+    pairs_of_row = np.bincount(np.bincount(pair_pool))
+    assert pairs_of_row[1] > 0 and pairs_of_row[2:].sum() > 0
     # The same restricted program through cvxpy (SCS: another solver, another formulation).
     _, cvxpy_value, _ = ds3._solve_pairs(
         pair_real, pair_pool, D[pair_pool, pair_real], len(real), penalty, "SCS", {"eps": 1e-9}
