@@ -27,6 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import Bounds, minimize
 
+from ._chunked import squared_row_norms
 from ._cvxpy import SolverFailedError, solve_cvxpy_problem
 
 
@@ -37,7 +38,7 @@ def ds3_lambda_scale(pool, real):
     """
     centre = real.mean(axis=0)
     spread = float(np.sum((real - centre) ** 2))
-    to_centre = np.einsum("ij,ij->i", pool - centre, pool - centre)
+    to_centre = squared_row_norms(pool - centre)
     return len(real) * float(to_centre.min()) + spread
 
 
@@ -142,7 +143,7 @@ _BLOCK_ENTRIES = 2**17
 
 def _lifted_real(real, unit):
     """``[-2 r_j, 1, ||r_j||^2] / unit`` columns: ``[p, ||p||^2, 1]`` times them is ``d / unit``."""
-    return np.vstack([-2 * real.T, np.ones(len(real)), np.einsum("ij,ij->i", real, real)]) / unit
+    return np.vstack([-2 * real.T, np.ones(len(real)), squared_row_norms(real)]) / unit
 
 
 def _scaled_dissimilarities(rows, lifted_real, out=None):
@@ -154,7 +155,7 @@ def _scaled_dissimilarities(rows, lifted_real, out=None):
     """
     lifted_rows = np.ones((len(rows), rows.shape[1] + 2))
     lifted_rows[:, :-2] = rows
-    lifted_rows[:, -2] = np.einsum("ij,ij->i", rows, rows)
+    lifted_rows[:, -2] = squared_row_norms(rows)
     out = np.matmul(lifted_rows, lifted_real, out=out)
     return np.maximum(out, 0.0, out=out)
 
@@ -284,8 +285,7 @@ def _squared_distances_to(pool, real, nearest_real):
     ``||p||^2 - 2 p.r + ||r||^2`` leaves noise that differs between BLAS builds and thread
     counts and would order the rows it ranks.
     """
-    differences = pool - real[nearest_real]
-    return np.einsum("ij,ij->i", differences, differences)
+    return squared_row_norms(pool - real[nearest_real])
 
 
 def nearest_dissimilarities(pool, real):
